@@ -1,0 +1,1 @@
+/* core/b64.c - not written yet */

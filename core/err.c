@@ -1,0 +1,1 @@
+/* core/err.c - not written yet */

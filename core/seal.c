@@ -1,0 +1,1 @@
+/* core/seal.c - not written yet */

@@ -1,0 +1,1 @@
+/* core/secret.c - not written yet */

@@ -1,0 +1,1 @@
+/* core/timeutil.c - not written yet */

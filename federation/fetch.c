@@ -1,0 +1,1 @@
+/* federation/fetch.c - not written yet */

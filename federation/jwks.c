@@ -1,0 +1,1 @@
+/* federation/jwks.c - not written yet */

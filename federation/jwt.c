@@ -1,0 +1,1 @@
+/* federation/jwt.c - not written yet */

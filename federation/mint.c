@@ -1,0 +1,1 @@
+/* federation/mint.c - not written yet */

@@ -1,0 +1,1 @@
+/* federation/oidc.c - not written yet */

@@ -1,0 +1,1 @@
+/* federation/presets.c - not written yet */

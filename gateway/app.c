@@ -1,0 +1,1 @@
+/* gateway/app.c - not written yet */

@@ -1,0 +1,1 @@
+/* gateway/audit.c - not written yet */

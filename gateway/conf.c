@@ -1,0 +1,1 @@
+/* gateway/conf.c - not written yet */

@@ -1,0 +1,80 @@
+/* gateway/conf.h - configuration (YAML or JSON), fully checked at load */
+#ifndef GW_CONF_H
+#define GW_CONF_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "federation/oidc.h"
+
+struct trust_policy;
+
+#define GW_CONF_MAX_LISTEN 8
+
+struct gw_named_policy {
+	char *name;
+	char *json;			/* canonical JSON text (for session tokens, explain) */
+	struct trust_policy *policy;	/* compiled, TRUST_KIND_IDENTITY */
+};
+
+struct gw_role {
+	char *name;
+	char *account_id;
+	char *arn;			/* arn:aws:iam::ACCT:role/NAME (path allowed: role/path/NAME) */
+	char *role_id;			/* AROA... (fed_mint_role_id) */
+	int max_session_duration;	/* 900..43200, default 3600 */
+	char *trust_json;
+	struct trust_policy *trust;	/* compiled, TRUST_KIND_TRUST */
+	struct gw_named_policy *policies;
+	size_t n_policies;
+	int line;			/* config line, for messages */
+};
+
+struct gw_listen {
+	char *host;			/* "127.0.0.1", "::1", "0.0.0.0" */
+	int port;			/* 0: pick a free port (tests) */
+};
+
+struct gw_conf {
+	char *path;			/* file it was read from, or "<dev>" */
+	struct gw_listen listen[GW_CONF_MAX_LISTEN];
+	size_t n_listen;
+	char *public_url;
+	char *account_id;		/* default "000000000000" */
+	char *state_dir;
+	char *store;			/* "memory" */
+	int clock_skew_seconds;		/* default 60, 0..600 */
+	char *audit_log;		/* "stdout" | "off" | PATH */
+	int threads;			/* HTTP worker threads; default: cores */
+	size_t max_body_bytes;		/* default 64 KiB, 1 KiB..1 MiB */
+
+	struct fed_oidc_config *providers; /* moved into a fed_oidc_set at start */
+	size_t n_providers;
+	int *provider_lines;
+
+	struct gw_role *roles;
+	size_t n_roles;
+};
+
+/**
+ * Load and check a config file (YAML 1.1 via libyaml; JSON is valid YAML).
+ * Every problem is reported on errout as "FILE:LINE: message" (all of them,
+ * not just the first). Unknown keys, duplicates, bad values, unparseable
+ * policies (MalformedPolicyDocument messages), world-readable secret files
+ * are errors. Returns NULL if there was any error; *nerrors gets the count.
+ */
+struct gw_conf *gw_conf_load(const char *path, FILE *errout, int *nerrors);
+
+/** Same, from a string in memory (dev config, tests); name used in messages. */
+struct gw_conf *gw_conf_load_string(const char *text, size_t len,
+				    const char *name, FILE *errout,
+				    int *nerrors);
+
+void gw_conf_free(struct gw_conf *c);
+
+/** Find a role by its ARN (exact). NULL if none. */
+const struct gw_role *gw_conf_find_role(const struct gw_conf *c,
+					const char *arn);
+
+#endif /* GW_CONF_H */

@@ -1,0 +1,1 @@
+/* gateway/devidp.c - not written yet */

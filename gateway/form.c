@@ -1,0 +1,1 @@
+/* gateway/form.c - not written yet */

@@ -1,0 +1,1 @@
+/* gateway/server.c - not written yet */

@@ -1,0 +1,1 @@
+/* gateway/sts.c - not written yet */

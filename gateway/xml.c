@@ -1,0 +1,1 @@
+/* gateway/xml.c - not written yet */

@@ -1,0 +1,1 @@
+/* trust/ctx.c - not written yet */

@@ -1,0 +1,1 @@
+/* trust/eval.c - not written yet */

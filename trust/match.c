@@ -1,0 +1,1 @@
+/* trust/match.c - not written yet */

@@ -1,0 +1,1 @@
+/* trust/policy.c - not written yet */
