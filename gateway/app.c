@@ -1,1 +1,114 @@
-/* gateway/app.c - not written yet */
+/* gateway/app.c - application state and the router */
+#include "gateway/app.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "core/mem.h"
+#include "core/seal.h"
+#include "core/timeutil.h"
+#include "federation/oidc.h"
+#include "gateway/audit.h"
+#include "gateway/conf.h"
+#include "gateway/devidp.h"
+#include "gateway/sts.h"
+
+struct gw_app *
+gw_app_new(struct gw_conf *conf)
+{
+	struct gw_app *app = core_xcalloc(1, sizeof(*app));
+	struct core_err err = {0};
+
+	app->conf = conf;
+	app->started_at = core_now();
+	app->keyring = core_keyring_load_or_create(conf->state_dir, &err);
+	if (app->keyring == NULL)
+		goto fail;
+	app->audit = gw_audit_open(conf->audit_log, &err);
+	if (app->audit == NULL)
+		goto fail;
+	/* The provider set takes the configs over; conf keeps zeroed slots. */
+	app->oidc = fed_oidc_set_new(conf->providers, conf->n_providers);
+	return app;
+fail:
+	log_warnx("%s", err.msg);
+	gw_app_free(app);
+	return NULL;
+}
+
+void
+gw_app_free(struct gw_app *app)
+{
+	if (app == NULL)
+		return;
+	fed_oidc_set_free(app->oidc);
+	core_keyring_free(app->keyring);
+	gw_audit_close(app->audit);
+	gw_devidp_free(app->devidp);
+	gw_conf_free(app->conf);
+	free(app);
+}
+
+static void
+handle_readyz(struct gw_app *app, struct gw_resp *resp)
+{
+	struct core_buf *b = &resp->body;
+	size_t n = fed_oidc_set_count(app->oidc);
+	int ready = app->keyring != NULL && core_keyring_count(app->keyring) > 0;
+
+	core_buf_reset(b);
+	core_buf_printf(b, "{\"keyring\":{\"keys\":%zu,\"active\":\"%s\"},"
+			"\"providers\":[", core_keyring_count(app->keyring),
+			core_keyring_active_id(app->keyring));
+	for (size_t i = 0; i < n; i++) {
+		int ok = fed_oidc_provider_ready(app->oidc, i);
+
+		core_buf_printf(b, "%s{\"name\":\"", i ? "," : "");
+		core_buf_put_json(b, fed_oidc_provider_name(app->oidc, i));
+		core_buf_printf(b, "\",\"status\":\"%s\"}",
+				ok ? "ready" : "degraded");
+		ready &= ok;
+	}
+	core_buf_printf(b, "],\"status\":\"%s\"}\n", ready ? "ready" : "degraded");
+	resp->status = ready ? 200 : 503;
+	resp->content_type = "application/json";
+}
+
+static int
+path_is(const char *path, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	return strncmp(path, prefix, n) == 0 &&
+	       (path[n] == '\0' || path[n] == '/');
+}
+
+void
+gw_app_handle(struct gw_app *app, struct gw_req *req, struct gw_resp *resp)
+{
+	int get = strcmp(req->method, "GET") == 0 ||
+		  strcmp(req->method, "HEAD") == 0;
+	struct core_err err = {0};
+
+	if (strcmp(req->path, "/healthz") == 0 && get)
+		gw_resp_text(resp, 200, "application/json", "{\"status\":\"ok\"}\n");
+	else if (strcmp(req->path, "/readyz") == 0 && get)
+		handle_readyz(app, resp);
+	else if (app->devidp != NULL && path_is(req->path, GW_DEVIDP_PATH))
+		gw_devidp_handle(app->devidp, req, resp);
+	else if (strcmp(req->path, "/") == 0) {
+		if (get || strcmp(req->method, "POST") == 0)
+			gw_sts_handle(app, req, resp);
+		else {
+			core_err_set(&err, CORE_EMETHOD, "method",
+				     "The STS API accepts GET and POST only");
+			gw_resp_error(resp, req, &err);
+		}
+	} else {
+		core_err_set(&err, CORE_ENOT_FOUND, "not_found",
+			     "No such resource; the STS API is served at /");
+		gw_resp_error(resp, req, &err);
+	}
+}

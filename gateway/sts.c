@@ -1,1 +1,279 @@
-/* gateway/sts.c - not written yet */
+/* gateway/sts.c - STS actions: thin handlers over federation/ and trust/
+ *
+ * AssumeRoleWithWebIdentity: validate parameters, verify the ID token
+ * (federation), decide with the role's trust policy (trust), mint and seal
+ * credentials (federation/mint), render AWS's XML, write one audit line.
+ */
+#include "gateway/sts.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "core/mem.h"
+#include "core/timeutil.h"
+#include "federation/mint.h"
+#include "federation/oidc.h"
+#include "gateway/app.h"
+#include "gateway/audit.h"
+#include "gateway/conf.h"
+#include "gateway/sts_params.h"
+#include "gateway/authz.h"
+#include "gateway/xml.h"
+#include "trust/policy.h"
+
+#define AWI "AssumeRoleWithWebIdentity"
+
+/* Everything one AssumeRoleWithWebIdentity call produced, for audit + XML. */
+struct awi_call {
+	struct gw_awi_params p;
+	struct fed_identity *id;
+	const struct gw_role *role;
+	struct fed_session s;
+	char *session_token;
+	char principal_id[512];
+	int packed;
+};
+
+static int
+check_session_policy(const struct gw_awi_params *p, const struct gw_role *role,
+		     size_t tag_bytes, int *packed, struct core_err *err)
+{
+	if (p->policy != NULL) {
+		struct trust_policy *sp = trust_policy_parse(
+		    p->policy, strlen(p->policy), TRUST_KIND_IDENTITY, err);
+
+		if (sp == NULL)
+			return -1;
+		trust_policy_free(sp);
+	}
+	/* Managed session policies must be ones this gateway knows (the
+	 * role's named policies): an unknown ARN cannot be enforced later. */
+	for (size_t i = 0; i < p->n_policy_arns; i++) {
+		if (gw_role_policy_by_arn(role, p->policy_arns[i]) == NULL) {
+			core_err_set(err, CORE_EINVALID_PARAM, "policy_arn_unknown",
+				     "Policy %s does not exist or is not attachable.",
+				     p->policy_arns[i]);
+			return -1;
+		}
+	}
+	*packed = gw_sts_packed_size(p->policy, p->policy_arns,
+				     p->n_policy_arns, tag_bytes, err);
+	return *packed < 0 ? -1 : 0;
+}
+
+static void
+fill_session(struct awi_call *c, int64_t now, int duration)
+{
+	const struct gw_role *r = c->role;
+	struct fed_session *s = &c->s;
+
+	memset(s, 0, sizeof(*s));
+	fed_mint_new_keys(s);
+	s->account = core_xstrdup(r->account_id);
+	s->role_arn = core_xstrdup(r->arn);
+	s->role_id = core_xstrdup(r->role_id);
+	s->session_name = core_xstrdup(c->p.session_name);
+	s->assumed_role_arn = core_xasprintf("arn:aws:sts::%s:assumed-role/%s/%s",
+					     r->account_id, r->name,
+					     c->p.session_name);
+	if (c->id->source_identity != NULL)
+		s->source_identity = core_xstrdup(c->id->source_identity);
+	if (c->p.policy != NULL)
+		s->session_policy = core_xstrdup(c->p.policy);
+	s->n_policy_arns = c->p.n_policy_arns;
+	s->policy_arns = core_xcalloc(c->p.n_policy_arns + 1, sizeof(char *));
+	for (size_t i = 0; i < c->p.n_policy_arns; i++)
+		s->policy_arns[i] = core_xstrdup(c->p.policy_arns[i]);
+	s->n_tags = c->id->n_tags;
+	s->tags = core_xcalloc(c->id->n_tags + 1, sizeof(*s->tags));
+	for (size_t i = 0; i < c->id->n_tags; i++) {
+		s->tags[i].key = core_xstrdup(c->id->tags[i].key);
+		s->tags[i].value = core_xstrdup(c->id->tags[i].value);
+		s->tags[i].transitive = c->id->tags[i].transitive;
+	}
+	s->federated_provider = core_xasprintf("arn:aws:iam::%s:oidc-provider/%s",
+					       r->account_id, c->id->provider_id);
+	s->subject = core_xstrdup(c->id->subject);
+	s->issued_at = now;
+	s->expires_at = now + duration;
+}
+
+static int
+awi_run(struct gw_app *app, const struct gw_req *req, struct awi_call *c,
+	struct core_err *err)
+{
+	int64_t now = core_now();
+	int duration;
+
+	if (gw_sts_awi_params(&req->form, &c->p, err) == -1)
+		return -1;
+	if (fed_oidc_verify(app->oidc, c->p.token, c->p.token_len, now,
+			    app->conf->clock_skew_seconds, &c->id, err) == -1)
+		return -1;
+	snprintf(c->principal_id, sizeof(c->principal_id), "%s:%s:%s",
+		 c->id->provider_id, c->id->audience, c->id->subject);
+	c->role = gw_conf_find_role(app->conf, c->p.role_arn);
+	if (gw_trust_web_identity(app, req, c->role, c->id, c->p.session_name,
+				  now, err) == -1)
+		return -1;
+	if (gw_sts_duration(c->p.duration, c->role->max_session_duration,
+			    &duration, err) == -1 ||
+	    check_session_policy(&c->p, c->role, gw_tag_bytes(c->id),
+				 &c->packed, err) == -1)
+		return -1;
+	fill_session(c, now, duration);
+	c->session_token = fed_mint_seal(app->keyring, &c->s, err);
+	return c->session_token == NULL ? -1 : 0;
+}
+
+static void
+awi_render(struct core_buf *b, const struct awi_call *c, const char *rid)
+{
+	char exp[32];
+
+	core_time_iso8601(c->s.expires_at, exp, sizeof(exp));
+	gw_xml_begin(b, AWI);
+	core_buf_puts(b, "    <Credentials>\n      ");
+	gw_xml_elem(b, "AccessKeyId", c->s.access_key_id);
+	core_buf_puts(b, "\n      ");
+	gw_xml_elem(b, "SecretAccessKey", c->s.secret_access_key);
+	core_buf_puts(b, "\n      ");
+	gw_xml_elem(b, "SessionToken", c->session_token);
+	core_buf_puts(b, "\n      ");
+	gw_xml_elem(b, "Expiration", exp);
+	core_buf_puts(b, "\n    </Credentials>\n    ");
+	gw_xml_elem(b, "SubjectFromWebIdentityToken", c->id->subject);
+	core_buf_puts(b, "\n    <AssumedRoleUser>\n      ");
+	gw_xml_elem(b, "Arn", c->s.assumed_role_arn);
+	core_buf_puts(b, "\n      ");
+	core_buf_puts(b, "<AssumedRoleId>");
+	core_buf_put_xml(b, c->role->role_id);
+	core_buf_puts(b, ":");
+	core_buf_put_xml(b, c->s.session_name);
+	core_buf_puts(b, "</AssumedRoleId>\n    </AssumedRoleUser>\n    ");
+	gw_xml_elem_int(b, "PackedPolicySize", c->packed);
+	core_buf_puts(b, "\n    ");
+	gw_xml_elem(b, "Provider", c->id->issuer);
+	core_buf_puts(b, "\n    ");
+	gw_xml_elem(b, "Audience", c->id->audience);
+	if (c->s.source_identity != NULL) {
+		core_buf_puts(b, "\n    ");
+		gw_xml_elem(b, "SourceIdentity", c->s.source_identity);
+	}
+	gw_xml_end(b, AWI, rid);
+}
+
+static void
+awi_audit(struct gw_app *app, const struct gw_req *req,
+	  const struct awi_call *c, const struct core_err *err)
+{
+	struct gw_audit_event ev = {0};
+	char assumed_id[256];
+
+	ev.event_name = AWI;
+	ev.request_id = req->request_id;
+	ev.source_ip = req->source_ip;
+	ev.user_agent = req->user_agent;
+	ev.time = core_now();
+	ev.identity_type = "WebIdentityUser";
+	ev.role_arn = c->p.role_arn;
+	ev.role_session_name = c->p.session_name;
+	ev.duration_seconds = c->p.duration;
+	if (c->id != NULL) {
+		ev.principal_id = c->principal_id;
+		ev.user_name = c->id->subject;
+		ev.identity_provider = c->id->provider_id;
+		ev.token_hash = c->id->jti_hash;
+	}
+	if (err->code != CORE_OK) {
+		ev.err = err;
+	} else {
+		snprintf(assumed_id, sizeof(assumed_id), "%s:%s",
+			 c->role->role_id, c->s.session_name);
+		ev.access_key_id = c->s.access_key_id;
+		ev.expiration = c->s.expires_at;
+		ev.assumed_role_id = assumed_id;
+		ev.assumed_role_arn = c->s.assumed_role_arn;
+		ev.provider = c->id->issuer;
+		ev.audience = c->id->audience;
+	}
+	gw_audit_log(app->audit, &ev);
+}
+
+static void
+assume_role_with_web_identity(struct gw_app *app, const struct gw_req *req,
+			      struct gw_resp *resp)
+{
+	struct core_err err = {0};
+	struct awi_call c;
+
+	memset(&c, 0, sizeof(c));
+	if (awi_run(app, req, &c, &err) == -1) {
+		gw_resp_error(resp, req, &err);
+	} else {
+		resp->status = 200;
+		resp->content_type = "text/xml";
+		awi_render(&resp->body, &c, req->request_id);
+	}
+	awi_audit(app, req, &c, &err);
+	free(c.session_token);
+	fed_identity_free(c.id);
+	if (c.s.access_key_id != NULL) {
+		struct fed_session *heap = core_xmalloc(sizeof(*heap));
+
+		*heap = c.s; /* fed_session_free wipes the secret */
+		fed_session_free(heap);
+	}
+}
+
+/* Actions of the STS model that later releases implement. */
+static const char *const later_actions[] = {
+	"AssumeRole", "AssumeRoleWithSAML", "GetCallerIdentity",
+	"GetSessionToken", "GetFederationToken", "DecodeAuthorizationMessage",
+	"GetAccessKeyInfo", NULL,
+};
+
+void
+gw_sts_handle(struct gw_app *app, struct gw_req *req, struct gw_resp *resp)
+{
+	struct core_err err = {0};
+	const char *action, *version;
+
+	if (req->form_error) {
+		gw_resp_error(resp, req, &req->form_err);
+		return;
+	}
+	if (req->body_not_form) {
+		core_err_set(&err, CORE_EUNSUPPORTED_MEDIA, "content_type",
+			     "The STS API expects application/"
+			     "x-www-form-urlencoded request bodies");
+		gw_resp_error(resp, req, &err);
+		return;
+	}
+	action = gw_form_get(&req->form, "Action");
+	version = gw_form_get(&req->form, "Version");
+	if (action == NULL || action[0] == '\0') {
+		core_err_set(&err, CORE_EMISSING_ACTION, "action_missing",
+			     "Missing Action");
+	} else if (version != NULL && strcmp(version, GW_STS_VERSION) != 0) {
+		core_err_set(&err, CORE_EINVALID_ACTION, "version_invalid",
+			     "Could not find operation %.64s for version %.32s",
+			     action, version);
+	} else if (strcmp(action, AWI) == 0) {
+		assume_role_with_web_identity(app, req, resp);
+		return;
+	} else {
+		int later = 0;
+
+		for (size_t i = 0; later_actions[i] != NULL; i++)
+			later |= strcmp(action, later_actions[i]) == 0;
+		core_err_set(&err, CORE_EINVALID_ACTION, "action_invalid",
+			     later ? "Action %.64s is not supported by this "
+				     "fedgate version"
+				   : "Could not find operation %.64s for version "
+				     GW_STS_VERSION, action);
+	}
+	gw_resp_error(resp, req, &err);
+}
