@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/mem.h"
+#include "core/secret.h"
 
 static const char std_alpha[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -47,7 +48,8 @@ b64_decode_core(const char *in, size_t n, int url, size_t *outlen)
 		int v = b64_value((unsigned char)in[i], url);
 
 		if (v < 0) {
-			free(out);
+			/* Decoded bytes may be key material: wipe them. */
+			core_secret_free(out, n / 4 * 3 + 3 + 1);
 			return NULL;
 		}
 		acc = (acc << 6) | (uint32_t)v;
@@ -59,7 +61,7 @@ b64_decode_core(const char *in, size_t n, int url, size_t *outlen)
 		}
 	}
 	if (acc != 0) {
-		free(out);
+		core_secret_free(out, n / 4 * 3 + 3 + 1);
 		return NULL;
 	}
 	out[o] = '\0';

@@ -19,7 +19,7 @@ core_log_init(enum core_log_level level)
 	log_level = level;
 }
 
-static void
+static void __attribute__((format(printf, 3, 0)))
 vlog(enum core_log_level level, const char *tag, const char *fmt, va_list ap,
      int with_errno)
 {
