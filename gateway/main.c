@@ -92,19 +92,31 @@ load_or_report(const char *path)
 	return conf;
 }
 
+/* Load -c FILE for serve/check; *rc is the exit status when NULL. */
+static struct gw_conf *
+conf_from_cli(const struct cli *o, int *rc)
+{
+	struct gw_conf *conf;
+
+	*rc = 2;
+	if (o->config == NULL) {
+		usage(stderr);
+		return NULL;
+	}
+	*rc = 1;
+	conf = load_or_report(o->config);
+	return conf;
+}
+
 static int
 cmd_serve(const struct cli *o)
 {
-	struct gw_conf *conf;
 	struct gw_app *app;
+	int rc;
+	struct gw_conf *conf = conf_from_cli(o, &rc);
 
-	if (o->config == NULL) {
-		usage(stderr);
-		return 2;
-	}
-	conf = load_or_report(o->config);
 	if (conf == NULL)
-		return 1;
+		return rc;
 	app = gw_app_new(conf);
 	if (app == NULL)
 		return 1;
@@ -114,15 +126,11 @@ cmd_serve(const struct cli *o)
 static int
 cmd_check(const struct cli *o)
 {
-	struct gw_conf *conf;
+	int rc;
+	struct gw_conf *conf = conf_from_cli(o, &rc);
 
-	if (o->config == NULL) {
-		usage(stderr);
-		return 2;
-	}
-	conf = load_or_report(o->config);
 	if (conf == NULL)
-		return 1;
+		return rc;
 	printf("%s: ok (%zu provider%s, %zu role%s)\n", o->config,
 	       conf->n_providers, conf->n_providers == 1 ? "" : "s",
 	       conf->n_roles, conf->n_roles == 1 ? "" : "s");
