@@ -210,9 +210,12 @@ may_fetch(const struct fed_oidc_provider *p, int64_t now)
 
 /* One fetch as the single-flight leader. Called and returns with mu held. */
 static void
-prov_refresh_locked(struct fed_oidc_provider *p, int64_t now,
-		    struct core_err *err)
+prov_refresh_locked(struct fed_oidc_provider *p, int64_t now)
 {
+	/* A failed refresh is not the caller's error while the last good
+	 * keys remain; prov_get_keys reports IDPCommunicationError only
+	 * when there are none. */
+	struct core_err ferr = {0};
 	struct fed_keyset *ks = NULL;
 	int rc;
 
@@ -220,15 +223,18 @@ prov_refresh_locked(struct fed_oidc_provider *p, int64_t now,
 	p->attempted = 1;
 	p->last_attempt = now;
 	pthread_mutex_unlock(&p->mu);
-	rc = prov_load(p, now, &ks, err);
+	rc = prov_load(p, now, &ks, &ferr);
 	pthread_mutex_lock(&p->mu);
 	p->fetching = 0;
 	p->gen++;
 	if (rc == 0)
 		prov_install(p, ks);
 	else if (p->keys != NULL)
-		log_warnx("%s: provider %s: refresh failed, keeping last "
-			  "good keys", __func__, p->cfg.name);
+		log_warnx("%s: provider %s: refresh failed (%s), keeping "
+			  "last good keys", __func__, p->cfg.name, ferr.msg);
+	else
+		log_warnx("%s: provider %s: no keys: %s", __func__,
+			  p->cfg.name, ferr.msg);
 	pthread_cond_broadcast(&p->cv);
 }
 
@@ -258,7 +264,7 @@ prov_get_keys(struct fed_oidc_provider *p, int64_t now, int force,
 		if (!may_fetch(p, now) ||
 		    (force && p->cfg.jwks_file != NULL))
 			break;
-		prov_refresh_locked(p, now, err);
+		prov_refresh_locked(p, now);
 		break;
 	}
 	ks = fed_keyset_ref(p->keys);

@@ -1,0 +1,707 @@
+"""Shared helpers for the fedgate integration tests.
+
+A test IdP (discovery + JWKS on loopback, keys generated here), a wrapper
+that runs the real `fedgate serve` binary on a free port, an STS client that
+speaks the Query API over plain HTTP, and parsers for AWS's XML shapes.
+Only Debian's python3 with stdlib, python3-cryptography and python3-jwt.
+"""
+import base64
+import hashlib
+import hmac
+import http.client
+import http.server
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import unittest
+import urllib.parse
+import uuid
+import xml.etree.ElementTree as ET
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+
+NS = "https://sts.amazonaws.com/doc/2011-06-15/"
+ACCOUNT = "111122223333"
+AUDIENCE = "test-client"
+ROLE = "web-role"
+ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/{ROLE}"
+FORM = "application/x-www-form-urlencoded"
+REQ_TIMEOUT = 10
+
+
+def fedgate_bin():
+    """Path of the binary under test; a clear error instead of a hang."""
+    path = os.environ.get("FEDGATE_BIN")
+    if not path:
+        raise RuntimeError("FEDGATE_BIN is not set (path of the built "
+                           "fedgate binary)")
+    if not os.access(path, os.X_OK):
+        raise RuntimeError(f"FEDGATE_BIN={path} is not an executable file")
+    return path
+
+
+def free_port():
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def port_open(port):
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.settimeout(0.5)
+    try:
+        s.connect(("127.0.0.1", port))
+        return True
+    except OSError:
+        return False
+    finally:
+        s.close()
+
+
+def b64url(data):
+    if isinstance(data, str):
+        data = data.encode()
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _int_b64(n, size=None):
+    size = size or (n.bit_length() + 7) // 8
+    return b64url(n.to_bytes(size, "big"))
+
+
+# ---------------------------------------------------------------- YAML ---
+
+_PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+
+
+def _is_block(v):
+    if isinstance(v, dict):
+        return bool(v)
+    if isinstance(v, list):
+        return any(isinstance(x, (dict, list)) for x in v)
+    return False
+
+
+def _yaml_lines(obj, ind):
+    pad = " " * ind
+    out = []
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            key = k if _PLAIN_KEY.match(k) else json.dumps(k)
+            if _is_block(v):
+                out.append(f"{pad}{key}:")
+                out.extend(_yaml_lines(v, ind + 2))
+            else:
+                out.append(f"{pad}{key}: {json.dumps(v)}")
+    else:
+        for v in obj:
+            if _is_block(v):
+                sub = _yaml_lines(v, ind + 2)
+                out.append(f"{pad}- {sub[0].lstrip()}")
+                out.extend(sub[1:])
+            else:
+                out.append(f"{pad}- {json.dumps(v)}")
+    return out
+
+
+def to_yaml(obj):
+    """Block-style YAML; scalars as JSON (a subset of YAML flow style)."""
+    return "\n".join(_yaml_lines(obj, 0)) + "\n"
+
+
+# ----------------------------------------------------------------- IdP ---
+
+class IdPKey:
+    def __init__(self, kid, alg, private_key):
+        self.kid = kid
+        self.alg = alg
+        self.private_key = private_key
+
+    @classmethod
+    def rsa(cls, kid, alg="RS256", bits=2048):
+        key = rsa.generate_private_key(public_exponent=65537,
+                                       key_size=bits)
+        return cls(kid, alg, key)
+
+    @classmethod
+    def ec(cls, kid, alg="ES256"):
+        return cls(kid, alg, ec.generate_private_key(ec.SECP256R1()))
+
+    def public_pem(self):
+        return self.private_key.public_key().public_bytes(
+            serialization.Encoding.PEM,
+            serialization.PublicFormat.SubjectPublicKeyInfo)
+
+    def jwk(self):
+        pub = self.private_key.public_key().public_numbers()
+        if isinstance(self.private_key, rsa.RSAPrivateKey):
+            d = {"kty": "RSA", "n": _int_b64(pub.n),
+                 "e": _int_b64(pub.e)}
+        else:
+            d = {"kty": "EC", "crv": "P-256",
+                 "x": _int_b64(pub.x, 32), "y": _int_b64(pub.y, 32)}
+        d.update({"kid": self.kid, "alg": self.alg, "use": "sig"})
+        return d
+
+
+class TestIdP:
+    """OIDC discovery + JWKS on 127.0.0.1; keys rotate, server stops/starts.
+
+    Every request path is counted in `hits` so tests can assert how often
+    fedgate refetched (and that it never fetched a URL a token named).
+    """
+
+    def __init__(self, keys=None, port=None):
+        self.port = port or free_port()
+        self.issuer = f"http://127.0.0.1:{self.port}/oidc"
+        self.host_path = f"127.0.0.1:{self.port}/oidc"
+        self.keys = list(keys) if keys is not None else [
+            IdPKey.rsa("rsa1", "RS256"),
+            IdPKey.ec("ec1", "ES256"),
+            IdPKey.rsa("ps1", "PS256"),
+        ]
+        self.extra_jwks = []    # raw JWK dicts served as well
+        self.hits = {}
+        self.lock = threading.Lock()
+        self.server = None
+        self.thread = None
+
+    # -- server --
+    def _handler(idp):
+        class H(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                path = self.path.split("?")[0]
+                with idp.lock:
+                    idp.hits[path] = idp.hits.get(path, 0) + 1
+                if path == "/oidc/.well-known/openid-configuration":
+                    body = {"issuer": idp.issuer,
+                            "jwks_uri": idp.issuer + "/jwks",
+                            "id_token_signing_alg_values_supported":
+                            ["RS256", "ES256", "PS256"]}
+                elif path == "/oidc/jwks":
+                    body = idp.jwks()
+                else:
+                    self.send_error(404)
+                    return
+                data = json.dumps(body).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *a):
+                pass
+        return H
+
+    def start(self):
+        srv = http.server.ThreadingHTTPServer.__new__(
+            http.server.ThreadingHTTPServer)
+        srv.allow_reuse_address = True
+        srv.daemon_threads = True
+        http.server.ThreadingHTTPServer.__init__(
+            srv, ("127.0.0.1", self.port), self._handler())
+        self.server = srv
+        self.thread = threading.Thread(target=srv.serve_forever,
+                                       kwargs={"poll_interval": 0.05},
+                                       daemon=True)
+        self.thread.start()
+        return self
+
+    def stop(self):
+        if self.server is not None:
+            self.server.shutdown()
+            self.server.server_close()
+            self.server = None
+
+    # -- keys --
+    def jwks(self):
+        with self.lock:
+            return {"keys": [k.jwk() for k in self.keys] +
+                    list(self.extra_jwks)}
+
+    def key(self, kid):
+        for k in self.keys:
+            if k.kid == kid:
+                return k
+        raise KeyError(kid)
+
+    def add_key(self, key):
+        with self.lock:
+            self.keys.append(key)
+        return key
+
+    def set_keys(self, keys):
+        with self.lock:
+            self.keys = list(keys)
+
+    def count(self, path="/oidc/jwks"):
+        with self.lock:
+            return self.hits.get(path, 0)
+
+    # -- tokens --
+    def claims(self, sub="user-1", aud=AUDIENCE, lifetime=600, **extra):
+        now = int(time.time())
+        c = {"iss": self.issuer, "sub": sub, "aud": aud,
+             "iat": now, "exp": now + lifetime}
+        c.update(extra)
+        return {k: v for k, v in c.items() if v is not None}
+
+    def token(self, kid="rsa1", claims=None, key=None, alg=None,
+              headers=None, **kw):
+        """Signed compact JWS. `key` signs with a key not in the JWKS."""
+        k = key or self.key(kid)
+        h = {"kid": kid}
+        h.update(headers or {})
+        payload = claims if claims is not None else self.claims(**kw)
+        return jwt.encode(payload, k.private_key,
+                          algorithm=alg or k.alg, headers=h)
+
+
+def raw_token(header, payload, sig=b""):
+    """Compact JWS from raw parts (alg none, HS256, duplicate members)."""
+    h = header if isinstance(header, (bytes, str)) else json.dumps(header)
+    p = payload if isinstance(payload, (bytes, str)) else json.dumps(payload)
+    return f"{b64url(h)}.{b64url(p)}.{b64url(sig) if sig else ''}"
+
+
+def hs256_token(secret, header, payload):
+    h = b64url(json.dumps(header))
+    p = b64url(json.dumps(payload))
+    mac = hmac.new(secret, f"{h}.{p}".encode(), hashlib.sha256).digest()
+    return f"{h}.{p}.{b64url(mac)}"
+
+
+# ------------------------------------------------------------ responses ---
+
+class Response:
+    def __init__(self, status, headers, body):
+        self.status = status
+        self.headers = {k.lower(): v for k, v in headers}
+        self.body = body
+
+    def text(self):
+        return self.body.decode("utf-8", "replace")
+
+    def xml(self):
+        try:
+            return ET.fromstring(self.body)
+        except ET.ParseError as e:
+            raise AssertionError(f"response is not XML ({e}): "
+                                 f"{self.text()[:500]!r}")
+
+    def error(self):
+        """(Type, Code, Message, RequestId) of an ErrorResponse."""
+        root = self.xml()
+        if root.tag != f"{{{NS}}}ErrorResponse":
+            raise AssertionError(f"not an ErrorResponse: "
+                                 f"{self.text()[:500]!r}")
+        err = root.find(f"{{{NS}}}Error")
+        if err is None:
+            raise AssertionError("ErrorResponse without Error")
+
+        def t(el, name):
+            x = el.find(f"{{{NS}}}{name}")
+            return None if x is None else (x.text or "")
+        return (t(err, "Type"), t(err, "Code"), t(err, "Message"),
+                t(root, "RequestId"))
+
+    def __repr__(self):
+        return f"<HTTP {self.status} {self.text()[:300]!r}>"
+
+
+def http_request(port, method, path, body=None, headers=None,
+                 timeout=REQ_TIMEOUT):
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        conn.request(method, path, body=body, headers=headers or {})
+        r = conn.getresponse()
+        return Response(r.status, r.getheaders(), r.read())
+    finally:
+        conn.close()
+
+
+def raw_exchange(port, data, timeout=REQ_TIMEOUT):
+    """Send raw bytes while reading concurrently, so a server that answers
+    early (413) and closes is still heard before any reset."""
+    s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    got = []
+
+    def reader():
+        try:
+            while True:
+                b = s.recv(65536)
+                if not b:
+                    break
+                got.append(b)
+        except OSError:
+            pass
+    t = threading.Thread(target=reader, daemon=True)
+    t.start()
+    try:
+        s.sendall(data)
+        s.shutdown(socket.SHUT_WR)
+    except OSError:
+        pass
+    t.join(timeout)
+    s.close()
+    return b"".join(got)
+
+
+# --------------------------------------------------------------- fedgate ---
+
+def base_config(port, tmp, idp, roles=None, providers=None, **top):
+    issuer = idp.issuer if hasattr(idp, "issuer") else idp
+    hp = issuer.split("://", 1)[1]
+    cfg = {
+        "listen": f"127.0.0.1:{port}",
+        "public_url": f"http://127.0.0.1:{port}",
+        "account_id": ACCOUNT,
+        "state_dir": os.path.join(tmp, "state"),
+        "clock_skew_seconds": 60,
+        "audit_log": os.path.join(tmp, "audit.jsonl"),
+        "providers": providers or [{
+            "name": "testidp",
+            "type": "oidc",
+            "issuer": issuer,
+            "audiences": [AUDIENCE],
+            "algorithms": ["RS256", "ES256", "PS256"],
+            "jwks_min_refetch_seconds": 1,
+        }],
+        "roles": roles or [web_role(hp)],
+    }
+    cfg.update(top)
+    return cfg
+
+
+def trust_policy(host_path, conditions=None, action=None):
+    cond = conditions if conditions is not None else {
+        "StringEquals": {f"{host_path}:aud": AUDIENCE},
+        "StringLike": {f"{host_path}:sub": "user-*"},
+    }
+    return {
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Effect": "Allow",
+            "Principal": {"Federated":
+                          f"arn:aws:iam::{ACCOUNT}:oidc-provider/{host_path}"},
+            "Action": action or "sts:AssumeRoleWithWebIdentity",
+            "Condition": cond,
+        }],
+    }
+
+
+def web_role(host_path, name=ROLE, max_session=7200, conditions=None):
+    return {"name": name, "max_session_duration": max_session,
+            "trust_policy": trust_policy(host_path, conditions)}
+
+
+class Fedgate:
+    """One `fedgate serve` process with its own config, tmp dir and logs."""
+
+    def __init__(self, tmp, config=None, port=None):
+        self.tmp = tmp
+        self.port = port or free_port()
+        self.config = config
+        self.proc = None
+        self.conf_path = os.path.join(tmp, "fedgate.yaml")
+        self.out_path = os.path.join(tmp, "fedgate.stdout")
+        self.err_path = os.path.join(tmp, "fedgate.stderr")
+        self.audit_path = os.path.join(tmp, "audit.jsonl")
+
+    def write_config(self):
+        with open(self.conf_path, "w") as f:
+            f.write(to_yaml(self.config))
+
+    def start(self, ready_timeout=10):
+        self.write_config()
+        out = open(self.out_path, "ab")
+        err = open(self.err_path, "ab")
+        try:
+            self.proc = subprocess.Popen(
+                [fedgate_bin(), "serve", "-c", self.conf_path],
+                stdin=subprocess.DEVNULL, stdout=out, stderr=err,
+                cwd=self.tmp)
+        finally:
+            out.close()
+            err.close()
+        deadline = time.monotonic() + ready_timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(
+                    f"fedgate exited with {self.proc.returncode} "
+                    f"before ready\n{self.logs()}")
+            try:
+                r = http_request(self.port, "GET", "/healthz",
+                                 timeout=1)
+                if r.status == 200:
+                    return self
+            except OSError:
+                pass
+            time.sleep(0.05)
+        self.kill()
+        raise RuntimeError(f"fedgate not ready on port {self.port} "
+                           f"within {ready_timeout}s\n{self.logs()}")
+
+    def stop(self, timeout=5):
+        """SIGTERM; returns the exit code (None if it had to be killed)."""
+        if self.proc is None:
+            return None
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.kill()
+                return None
+        rc = self.proc.returncode
+        return rc
+
+    def kill(self):
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(5)
+
+    def logs(self, limit=4000):
+        parts = []
+        for name, p in (("stdout", self.out_path),
+                        ("stderr", self.err_path)):
+            try:
+                with open(p, "rb") as f:
+                    data = f.read().decode("utf-8", "replace")
+            except OSError:
+                data = ""
+            parts.append(f"--- fedgate {name} (tail) ---\n"
+                         f"{data[-limit:]}")
+        return "\n".join(parts)
+
+    def output(self):
+        data = b""
+        for p in (self.out_path, self.err_path):
+            try:
+                with open(p, "rb") as f:
+                    data += f.read()
+            except OSError:
+                pass
+        return data.decode("utf-8", "replace")
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    def get(self, path, **kw):
+        return http_request(self.port, "GET", path, **kw)
+
+    def sts(self, params, method="POST", content_type=FORM + "; charset=utf-8",
+            headers=None):
+        q = urllib.parse.urlencode(params)
+        h = dict(headers or {})
+        if method == "GET":
+            return http_request(self.port, "GET", "/?" + q, headers=h)
+        h["Content-Type"] = content_type
+        return http_request(self.port, "POST", "/", body=q.encode(),
+                            headers=h)
+
+    def assume(self, token, session="s1", role_arn=ROLE_ARN, extra=None,
+               **kw):
+        p = {"Action": "AssumeRoleWithWebIdentity",
+             "Version": "2011-06-15", "RoleArn": role_arn,
+             "RoleSessionName": session}
+        if token is not None:
+            p["WebIdentityToken"] = token
+        p.update(extra or {})
+        return self.sts({k: v for k, v in p.items() if v is not None},
+                        **kw)
+
+    def audit_records(self, want=0, timeout=5):
+        """Parsed audit lines; waits until at least `want` exist."""
+        deadline = time.monotonic() + timeout
+        while True:
+            recs = []
+            try:
+                with open(self.audit_path) as f:
+                    for line in f:
+                        if line.strip():
+                            recs.append(json.loads(line))
+            except FileNotFoundError:
+                pass
+            if len(recs) >= want or time.monotonic() > deadline:
+                return recs
+            time.sleep(0.05)
+
+
+def audit_find(fg, pred, timeout=5):
+    """First audit record matching pred, waiting for it to be written."""
+    deadline = time.monotonic() + timeout
+    while True:
+        for rec in fg.audit_records():
+            if pred(rec):
+                return rec
+        if time.monotonic() > deadline:
+            return None
+        time.sleep(0.05)
+
+
+def parse_success(testcase, resp, sub="user-1", session="s1",
+                  role=ROLE, issuer=None, audience=AUDIENCE, duration=3600,
+                  t0=None):
+    """Check a full AssumeRoleWithWebIdentityResponse; returns a dict."""
+    tc = testcase
+    tc.assertEqual(resp.status, 200, resp)
+    ctype = resp.headers.get("content-type", "")
+    tc.assertTrue(ctype.startswith("text/xml"), ctype)
+    root = resp.xml()
+
+    def q(name):
+        return f"{{{NS}}}{name}"
+    tc.assertEqual(root.tag, q("AssumeRoleWithWebIdentityResponse"))
+    tc.assertEqual([c.tag for c in root],
+                   [q("AssumeRoleWithWebIdentityResult"),
+                    q("ResponseMetadata")])
+    res = root.find(q("AssumeRoleWithWebIdentityResult"))
+    order = [c.tag[len(NS) + 2:] for c in res]
+    want = ["Credentials", "SubjectFromWebIdentityToken",
+            "AssumedRoleUser", "PackedPolicySize", "Provider", "Audience"]
+    if "SourceIdentity" in order:
+        want.append("SourceIdentity")
+    tc.assertEqual(order, want, "Result children / order")
+    cred = res.find(q("Credentials"))
+    tc.assertEqual([c.tag[len(NS) + 2:] for c in cred],
+                   ["AccessKeyId", "SecretAccessKey", "SessionToken",
+                    "Expiration"])
+    out = {c.tag[len(NS) + 2:]: (c.text or "") for c in cred}
+    tc.assertRegex(out["AccessKeyId"], r"\AASIA[A-Z2-7]{16}\Z")
+    tc.assertEqual(len(out["SecretAccessKey"]), 40)
+    tc.assertRegex(out["SecretAccessKey"], r"\A[\x21-\x7e]{40}\Z")
+    tc.assertGreater(len(out["SessionToken"]), 40)
+    tc.assertRegex(out["Expiration"],
+                   r"\A\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\Z")
+    exp = time.mktime(time.strptime(out["Expiration"],
+                                    "%Y-%m-%dT%H:%M:%SZ")) - time.timezone
+    now = t0 if t0 is not None else time.time()
+    tc.assertAlmostEqual(exp, now + duration, delta=5,
+                         msg=f"Expiration {out['Expiration']}")
+    tc.assertEqual(res.find(q("SubjectFromWebIdentityToken")).text, sub)
+    aru = res.find(q("AssumedRoleUser"))
+    # AWS's own order (captured response in sts-wire.md §1.9)
+    tc.assertEqual([c.tag[len(NS) + 2:] for c in aru],
+                   ["Arn", "AssumedRoleId"])
+    tc.assertRegex(aru.find(q("AssumedRoleId")).text,
+                   r"\AAROA[A-Z0-9]{4,}:" + re.escape(session) + r"\Z")
+    tc.assertEqual(aru.find(q("Arn")).text,
+                   f"arn:aws:sts::{ACCOUNT}:assumed-role/{role}/{session}")
+    pps = res.find(q("PackedPolicySize")).text
+    tc.assertRegex(pps or "", r"\A\d+\Z")
+    if issuer is not None:
+        tc.assertEqual(res.find(q("Provider")).text, issuer)
+    tc.assertEqual(res.find(q("Audience")).text, audience)
+    rid = root.find(f"{q('ResponseMetadata')}/{q('RequestId')}").text
+    uuid.UUID(rid)          # raises on anything but a UUID
+    out.update({"RequestId": rid, "PackedPolicySize": int(pps),
+                "AssumedRoleId": aru.find(q("AssumedRoleId")).text})
+    si = res.find(q("SourceIdentity"))
+    if si is not None:
+        out["SourceIdentity"] = si.text
+    return out
+
+
+def expect_error(testcase, resp, code, status=400, token=None):
+    """Assert an ErrorResponse with `code`/`status`; never echoing token."""
+    tc = testcase
+    tc.assertEqual(resp.status, status, resp)
+    typ, got, msg, rid = resp.error()
+    tc.assertEqual(got, code, resp)
+    tc.assertIn(typ, ("Sender", "Receiver"))
+    tc.assertTrue(msg, "empty error Message")
+    tc.assertTrue(rid, "missing RequestId")
+    if token:
+        tc.assertNotIn(token, resp.text(), "error echoes the token")
+        for part in token.split("."):
+            if len(part) > 16:
+                tc.assertNotIn(part, msg)
+    return msg, rid
+
+
+# ------------------------------------------------------------ test base ---
+
+SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
+                   "runtime error:", "WARNING: ThreadSanitizer")
+
+
+class FedgateCase(unittest.TestCase):
+    """Base: per-class tmp dir, TestIdP and fedgate; logs on failure.
+
+    Subclasses may override make_keys() / make_config() / idp_running.
+    """
+    idp_running = True
+    start_fedgate = True
+
+    @classmethod
+    def make_keys(cls):
+        return None
+
+    @classmethod
+    def make_config(cls, fg_port, tmp, idp):
+        return base_config(fg_port, tmp, idp)
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp(prefix="fedgate-it-")
+        cls.idp = TestIdP(cls.make_keys())
+        if cls.idp_running:
+            cls.idp.start()
+        cls.fg = Fedgate(cls.tmp)
+        cls.fg.config = cls.make_config(cls.fg.port, cls.tmp, cls.idp)
+        if cls.start_fedgate:
+            try:
+                cls.fg.start()
+            except Exception:
+                cls._cleanup()
+                raise
+
+    @classmethod
+    def _cleanup(cls):
+        cls.fg.kill()
+        cls.idp.stop()
+        if not os.environ.get("FEDGATE_KEEP_TMP"):
+            shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    @classmethod
+    def tearDownClass(cls):
+        rc = cls.fg.stop()
+        out = cls.fg.output()
+        logs = cls.fg.logs()
+        cls._cleanup()
+        # a sanitizer report or an unclean exit fails the class
+        bad = [m for m in SANITIZER_MARKS if m in out]
+        if rc != 0 or bad:
+            raise AssertionError(f"fedgate stop: exit {rc} on SIGTERM"
+                                 f"{', ' + ', '.join(bad) if bad else ''}"
+                                 f"\n{logs}")
+
+    def run(self, result=None):
+        before = (len(result.failures) + len(result.errors)
+                  if result is not None else 0)
+        r = super().run(result)
+        if result is not None and \
+                len(result.failures) + len(result.errors) > before:
+            for line in self.fg.logs().splitlines():
+                print(f"# {line}", flush=True)
+        return r
+
+
+def diag(msg):
+    for line in str(msg).splitlines():
+        print(f"# {line}", file=sys.stdout, flush=True)
