@@ -12,10 +12,20 @@
 #include "gateway/form.h"
 
 #define GW_REQUEST_ID_LEN 36
+#define GW_MAX_HEADERS 100
+
+struct gw_header {
+	const char *name;	/* as received; compare case-insensitively */
+	const char *value;
+};
 
 struct gw_req {
 	const char *method;	/* "GET", "POST", ... */
-	const char *path;	/* without query string */
+	const char *path;	/* without query string, percent-decoded */
+	const char *raw_path;	/* exactly as on the request line (SigV4) */
+	const char *raw_query;	/* after '?', undecoded; NULL if none */
+	struct gw_header headers[GW_MAX_HEADERS];
+	size_t n_headers;	/* more than GW_MAX_HEADERS: 400 before handlers */
 	const char *content_type; /* may be NULL */
 	const char *user_agent;	/* may be NULL; bounded by server.c */
 	char source_ip[64];
@@ -34,6 +44,9 @@ struct gw_resp {
 	struct core_buf body;
 	char *location;		/* optional Location header (malloc'd) */
 };
+
+/** First header named name (case-insensitive), or NULL. */
+const char *gw_req_header(const struct gw_req *req, const char *name);
 
 /** Fill resp with an AWS ErrorResponse for err (see xml.c). */
 void gw_resp_error(struct gw_resp *resp, const struct gw_req *req,

@@ -37,6 +37,7 @@ struct gw_server {
 
 /* Per-request state, created by the URI callback before headers are read. */
 struct conn_ctx {
+	char *raw_path;		/* URI up to '?' */
 	char *raw_query;	/* part of the URI after '?', or NULL */
 	int query_too_long;
 	struct core_buf body;
@@ -67,6 +68,8 @@ on_uri(void *cls, const char *uri, struct MHD_Connection *c)
 	const char *q = strchr(uri, '?');
 
 	core_buf_init(&ctx->body, srv->app->conf->max_body_bytes);
+	ctx->raw_path = q ? core_xstrndup(uri, (size_t)(q - uri))
+			  : core_xstrdup(uri);
 	if (q != NULL) {
 		if (strlen(q + 1) > GW_MAX_QUERY_BYTES)
 			ctx->query_too_long = 1;
@@ -86,6 +89,7 @@ on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 		return;
 	if (ctx->raw_query != NULL)
 		core_secret_free(ctx->raw_query, strlen(ctx->raw_query));
+	free(ctx->raw_path);
 	core_buf_wipe(&ctx->body); /* may hold tokens */
 	free(ctx);
 	*con_cls = NULL;
@@ -184,6 +188,22 @@ on_headers(struct MHD_Connection *c, struct gw_server *srv,
 	return MHD_YES;
 }
 
+static enum MHD_Result
+collect_header(void *cls, enum MHD_ValueKind kind, const char *key,
+	       const char *value)
+{
+	struct gw_req *req = cls;
+
+	if (req->n_headers == GW_MAX_HEADERS) {
+		req->n_headers++; /* marks overflow */
+		return MHD_NO;
+	}
+	req->headers[req->n_headers].name = key;
+	req->headers[req->n_headers].value = value ? value : "";
+	req->n_headers++;
+	return MHD_YES;
+}
+
 static void
 build_req(struct MHD_Connection *c, struct conn_ctx *ctx, const char *url,
 	  const char *method, struct gw_req *req)
@@ -195,6 +215,9 @@ build_req(struct MHD_Connection *c, struct conn_ctx *ctx, const char *url,
 	make_request_id(req->request_id);
 	req->method = method;
 	req->path = url;
+	req->raw_path = ctx->raw_path;
+	req->raw_query = ctx->raw_query;
+	MHD_get_connection_values(c, MHD_HEADER_KIND, collect_header, req);
 	req->content_type = MHD_lookup_connection_value(
 	    c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
 	ua = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
@@ -248,6 +271,11 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
 				       : "Query string is too long");
 	}
 	build_req(c, ctx, url, method, &req);
+	if (req.n_headers > GW_MAX_HEADERS) {
+		gw_form_clear(&req.form);
+		return reply_error(c, &req, CORE_EVALIDATION,
+				   "Too many request headers");
+	}
 	core_buf_init(&resp.body, 0);
 	resp.status = 500;
 	resp.content_type = "text/plain";

@@ -5,8 +5,6 @@
  */
 #include "gateway/xml.h"
 
-#include "gateway/http.h"
-
 /*
  * The response buffers are unbounded (max 0): their content is produced by
  * us from bounded inputs, so appends cannot fail.
@@ -55,24 +53,4 @@ gw_xml_error(struct core_buf *b, const struct core_err *err,
 	core_buf_puts(b, "\n  </Error>\n  ");
 	gw_xml_elem(b, "RequestId", request_id);
 	core_buf_puts(b, "\n</ErrorResponse>\n");
-}
-
-void
-gw_resp_error(struct gw_resp *resp, const struct gw_req *req,
-	      const struct core_err *err)
-{
-	resp->status = core_code_http(err->code);
-	resp->content_type = "text/xml";
-	core_buf_reset(&resp->body);
-	gw_xml_error(&resp->body, err, req->request_id);
-}
-
-void
-gw_resp_text(struct gw_resp *resp, int status, const char *ctype,
-	     const char *text)
-{
-	resp->status = status;
-	resp->content_type = ctype;
-	core_buf_reset(&resp->body);
-	core_buf_puts(&resp->body, text);
 }

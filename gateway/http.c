@@ -1,0 +1,35 @@
+/* gateway/http.c - small helpers over gw_req / gw_resp */
+#include "gateway/http.h"
+
+#include <strings.h>
+
+#include "gateway/xml.h"
+
+void
+gw_resp_error(struct gw_resp *resp, const struct gw_req *req,
+	      const struct core_err *err)
+{
+	resp->status = core_code_http(err->code);
+	resp->content_type = "text/xml";
+	core_buf_reset(&resp->body);
+	gw_xml_error(&resp->body, err, req->request_id);
+}
+
+void
+gw_resp_text(struct gw_resp *resp, int status, const char *ctype,
+	     const char *text)
+{
+	resp->status = status;
+	resp->content_type = ctype;
+	core_buf_reset(&resp->body);
+	core_buf_puts(&resp->body, text);
+}
+
+const char *
+gw_req_header(const struct gw_req *req, const char *name)
+{
+	for (size_t i = 0; i < req->n_headers && i < GW_MAX_HEADERS; i++)
+		if (strcasecmp(req->headers[i].name, name) == 0)
+			return req->headers[i].value;
+	return NULL;
+}
