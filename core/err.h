@@ -30,6 +30,10 @@ enum core_code {
 	CORE_ESIGNATURE,	/* SignatureDoesNotMatch 403 */
 	CORE_EINVALID_CLIENT,	/* InvalidClientTokenId 403 */
 	CORE_ETHROTTLED,	/* Throttling 400 */
+	CORE_EMISSING_AUTH,	/* MissingAuthenticationToken 403 */
+	CORE_EINCOMPLETE_SIG,	/* IncompleteSignature 400 */
+	CORE_EREQUEST_EXPIRED,	/* RequestExpired 400 */
+	CORE_EINVALID_AUTH_MSG,	/* InvalidAuthorizationMessageException 400 */
 	CORE_ECONFIG,		/* configuration problem (never on the wire) */
 	CORE_EINTERNAL,		/* InternalFailure 500 */
 	CORE_EUNAVAILABLE,	/* ServiceUnavailable 503 */

@@ -1,0 +1,1 @@
+/* federation/sigv4.c - not written yet */
