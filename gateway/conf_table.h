@@ -1,0 +1,132 @@
+/* gateway/conf_table.h - the declarative key tables of the config loader
+ *
+ * Included once, by gateway/conf.c, after the validators and handlers it
+ * names are declared. One row per key: type, slot, range and validator, as
+ * in redis config.c static_configs[]. A key missing from a table is an
+ * unknown key and therefore an error.
+ */
+#ifndef GW_CONF_TABLE_H
+#define GW_CONF_TABLE_H
+
+#include <stddef.h>
+
+struct conf_ld;
+struct cnode;
+
+enum conf_type {
+	CT_STR,		/* char * at off; validator check */
+	CT_INT,		/* int at off; min..max */
+	CT_SIZE,	/* size_t at off; min..max */
+	CT_STRLIST,	/* char ** at off, count at off_n; min..max items (min 1 if
+			   required); check per item */
+	CT_FN,		/* handler fn does everything */
+};
+
+/* Returns NULL when the value is acceptable, else a message. */
+typedef const char *(*conf_check_fn)(const char *s, int plain);
+typedef void (*conf_handler_fn)(struct conf_ld *ld, const struct cnode *v,
+				void *obj, const char *path);
+
+struct conf_field {
+	const char *key;
+	enum conf_type type;
+	size_t off;
+	size_t off_n;
+	long long min, max;
+	int required;
+	conf_check_fn check;
+	conf_handler_fn fn;
+};
+
+#define CONF_STR(k, st, f, req, chk) \
+	{ (k), CT_STR, offsetof(st, f), 0, 0, 0, (req), (chk), NULL }
+#define CONF_INT(k, st, f, lo, hi) \
+	{ (k), CT_INT, offsetof(st, f), 0, (lo), (hi), 0, NULL, NULL }
+#define CONF_SIZE(k, st, f, lo, hi) \
+	{ (k), CT_SIZE, offsetof(st, f), 0, (lo), (hi), 0, NULL, NULL }
+#define CONF_LIST(k, st, f, nf, max, req, chk) \
+	{ (k), CT_STRLIST, offsetof(st, f), offsetof(st, nf), (req), (max), \
+	  (req), (chk), NULL }
+#define CONF_FN(k, req, fn) \
+	{ (k), CT_FN, 0, 0, 0, 0, (req), NULL, (fn) }
+
+/* Top level: struct gw_conf. */
+enum {
+	TOP_LISTEN, TOP_PUBLIC_URL, TOP_ACCOUNT_ID, TOP_STATE_DIR, TOP_STORE,
+	TOP_CLOCK_SKEW, TOP_AUDIT_LOG, TOP_THREADS, TOP_MAX_BODY,
+	TOP_PROVIDERS, TOP_ROLES, TOP_COUNT
+};
+
+static const struct conf_field conf_top[TOP_COUNT] = {
+	[TOP_LISTEN] = CONF_FN("listen", 0, conf_listen),
+	[TOP_PUBLIC_URL] = CONF_STR("public_url", struct gw_conf, public_url, 0,
+				    check_public_url),
+	[TOP_ACCOUNT_ID] = CONF_STR("account_id", struct gw_conf, account_id, 0,
+				    check_account),
+	[TOP_STATE_DIR] = CONF_STR("state_dir", struct gw_conf, state_dir, 0,
+				   check_path),
+	[TOP_STORE] = CONF_STR("store", struct gw_conf, store, 0, check_store),
+	[TOP_CLOCK_SKEW] = CONF_INT("clock_skew_seconds", struct gw_conf,
+				    clock_skew_seconds, 0, 600),
+	[TOP_AUDIT_LOG] = CONF_STR("audit_log", struct gw_conf, audit_log, 0,
+				   check_audit),
+	[TOP_THREADS] = CONF_INT("threads", struct gw_conf, threads, 1, 64),
+	[TOP_MAX_BODY] = CONF_SIZE("max_body_bytes", struct gw_conf,
+				   max_body_bytes, 1024, 1048576),
+	[TOP_PROVIDERS] = CONF_FN("providers", 0, conf_providers),
+	[TOP_ROLES] = CONF_FN("roles", 0, conf_roles),
+};
+
+/* providers[]: struct prov_tmp (a fed_oidc_config plus loader-only keys). */
+enum {
+	PRV_NAME, PRV_TYPE, PRV_PRESET, PRV_ISSUER, PRV_ALIASES, PRV_AUDIENCES,
+	PRV_JWKS_URI, PRV_JWKS_FILE, PRV_ALGS, PRV_REFRESH, PRV_REFETCH,
+	PRV_TIMEOUT, PRV_COUNT
+};
+
+static const struct conf_field conf_provider[PRV_COUNT] = {
+	[PRV_NAME] = CONF_STR("name", struct prov_tmp, c.name, 1, check_name),
+	[PRV_TYPE] = CONF_STR("type", struct prov_tmp, type, 0, check_ptype),
+	[PRV_PRESET] = CONF_STR("preset", struct prov_tmp, c.preset, 0,
+				check_preset),
+	[PRV_ISSUER] = CONF_STR("issuer", struct prov_tmp, c.issuer, 0,
+				check_fetch_url),
+	[PRV_ALIASES] = CONF_LIST("issuer_aliases", struct prov_tmp,
+				  c.issuer_aliases, c.n_issuer_aliases,
+				  CONF_MAX_ALIASES, 0, check_alias),
+	[PRV_AUDIENCES] = CONF_LIST("audiences", struct prov_tmp, c.audiences,
+				    c.n_audiences, FED_OIDC_MAX_AUDIENCES, 1,
+				    check_audience),
+	[PRV_JWKS_URI] = CONF_STR("jwks_uri", struct prov_tmp, c.jwks_uri, 0,
+				  check_fetch_url),
+	[PRV_JWKS_FILE] = CONF_STR("jwks_file", struct prov_tmp, c.jwks_file, 0,
+				   check_path),
+	[PRV_ALGS] = CONF_LIST("algorithms", struct prov_tmp, c.algorithms,
+			       c.n_algorithms, FED_OIDC_MAX_ALGS, 0, check_alg),
+	[PRV_REFRESH] = CONF_INT("jwks_refresh_seconds", struct prov_tmp,
+				 c.jwks_refresh_seconds, 60, 86400),
+	[PRV_REFETCH] = CONF_INT("jwks_min_refetch_seconds", struct prov_tmp,
+				 c.jwks_min_refetch_seconds, 1, 3600),
+	[PRV_TIMEOUT] = CONF_INT("http_timeout_seconds", struct prov_tmp,
+				 c.http_timeout_seconds, 1, 60),
+};
+
+/* roles[]: struct role_tmp (a gw_role plus its path). */
+enum {
+	ROL_NAME, ROL_PATH, ROL_ACCOUNT, ROL_MAX_DURATION, ROL_TRUST,
+	ROL_POLICIES, ROL_COUNT
+};
+
+static const struct conf_field conf_role[ROL_COUNT] = {
+	[ROL_NAME] = CONF_STR("name", struct role_tmp, r.name, 1,
+			      check_role_name),
+	[ROL_PATH] = CONF_STR("path", struct role_tmp, path, 0, check_role_path),
+	[ROL_ACCOUNT] = CONF_STR("account_id", struct role_tmp, r.account_id, 0,
+				 check_account),
+	[ROL_MAX_DURATION] = CONF_INT("max_session_duration", struct role_tmp,
+				      r.max_session_duration, 900, 43200),
+	[ROL_TRUST] = CONF_FN("trust_policy", 1, conf_trust_policy),
+	[ROL_POLICIES] = CONF_FN("policies", 0, conf_policies),
+};
+
+#endif /* GW_CONF_TABLE_H */

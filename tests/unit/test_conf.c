@@ -1,0 +1,816 @@
+/* tests/unit/test_conf.c - config loader: values, defaults, every error with its line */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <sys/stat.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "gateway/conf.h"
+
+static char tmpdir[64];
+static char jwks_path[128];
+static char wwdir[128];
+
+/* Replace @JWKS@, @DIR@ and @WWDIR@ in a template. */
+static char *
+subst(const char *t)
+{
+	size_t cap = strlen(t) * 4 + 512, o = 0;
+	char *out = malloc(cap);
+
+	assert_non_null(out);
+	while (*t != '\0') {
+		const char *rep = NULL;
+		size_t skip = 0;
+
+		if (strncmp(t, "@JWKS@", 6) == 0) {
+			rep = jwks_path;
+			skip = 6;
+		} else if (strncmp(t, "@DIR@", 5) == 0) {
+			rep = tmpdir;
+			skip = 5;
+		} else if (strncmp(t, "@WWDIR@", 7) == 0) {
+			rep = wwdir;
+			skip = 7;
+		}
+		if (rep != NULL) {
+			memcpy(out + o, rep, strlen(rep));
+			o += strlen(rep);
+			t += skip;
+		} else
+			out[o++] = *t++;
+	}
+	out[o] = '\0';
+	return out;
+}
+
+/* Load text named "t.yaml"; *errs gets everything written to errout. */
+static struct gw_conf *
+load(const char *tmpl, char **errs, int *nerr)
+{
+	struct gw_conf *c;
+	char *text = subst(tmpl);
+	size_t sz;
+	FILE *f = open_memstream(errs, &sz);
+
+	assert_non_null(f);
+	*nerr = -1;
+	c = gw_conf_load_string(text, strlen(text), "t.yaml", f, nerr);
+	fclose(f);
+	free(text);
+	return c;
+}
+
+static int
+setup(void **state)
+{
+	FILE *f;
+
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/test_conf.XXXXXX");
+	if (mkdtemp(tmpdir) == NULL)
+		return -1;
+	snprintf(jwks_path, sizeof(jwks_path), "%s/jwks.json", tmpdir);
+	f = fopen(jwks_path, "w");
+	if (f == NULL)
+		return -1;
+	fputs("{\"keys\":[]}\n", f);
+	fclose(f);
+	snprintf(wwdir, sizeof(wwdir), "%s/ww", tmpdir);
+	if (mkdir(wwdir, 0700) != 0 || chmod(wwdir, 0777) != 0)
+		return -1;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	char p[160];
+
+	unlink(jwks_path);
+	rmdir(wwdir);
+	snprintf(p, sizeof(p), "%s/conf.yaml", tmpdir);
+	unlink(p);
+	rmdir(tmpdir);
+	return 0;
+}
+
+#define PROVIDER_DEV                                                    \
+	"providers:\n"                                                  \
+	"  - name: dev\n"                                               \
+	"    type: oidc\n"                                              \
+	"    issuer: http://127.0.0.1:9000/oidc\n"                      \
+	"    audiences: [app]\n"                                        \
+	"    jwks_file: @JWKS@\n"
+
+#define TRUST_MAP                                                       \
+	"    trust_policy:\n"                                           \
+	"      Version: \"2012-10-17\"\n"                               \
+	"      Statement:\n"                                            \
+	"        - Effect: Allow\n"                                     \
+	"          Principal: {Federated: \"127.0.0.1:9000/oidc\"}\n"   \
+	"          Action: sts:AssumeRoleWithWebIdentity\n"             \
+	"          Condition:\n"                                        \
+	"            StringEquals: {\"127.0.0.1:9000/oidc:aud\": app}\n"
+
+#define TRUST_JSON                                                      \
+	"{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":"       \
+	"\"Allow\",\"Principal\":{\"Federated\":\"127.0.0.1:9000/oidc\"}" \
+	",\"Action\":\"sts:AssumeRoleWithWebIdentity\",\"Condition\":"  \
+	"{\"StringEquals\":{\"127.0.0.1:9000/oidc:aud\":\"app\"}}}]}"
+
+static const char full_yaml[] =
+    "# full config\n"
+    "listen:\n"
+    "  - 127.0.0.1:8080\n"
+    "  - \"[::1]:8443\"\n"
+    "public_url: https://sts.example.com\n"
+    "account_id: \"111122223333\"\n"
+    "state_dir: @DIR@\n"
+    "store: memory\n"
+    "clock_skew_seconds: 30\n"
+    "audit_log: /var/log/fedgate/audit.log\n"
+    "threads: 4\n"
+    "max_body_bytes: 2048\n"
+    "providers:\n"
+    "  - name: google\n"
+    "    preset: google\n"
+    "    audiences: [\"1234.apps.googleusercontent.com\"]\n"
+    "  - name: dev\n"
+    "    type: oidc\n"
+    "    issuer: http://127.0.0.1:9000/oidc\n"
+    "    issuer_aliases: [\"127.0.0.1:9000/oidc\"]\n"
+    "    audiences: [app, other]\n"
+    "    jwks_file: @JWKS@\n"
+    "    algorithms: [RS256, ES256]\n"
+    "    jwks_refresh_seconds: 600\n"
+    "    jwks_min_refetch_seconds: 10\n"
+    "    http_timeout_seconds: 3\n"
+    "roles:\n"
+    "  - name: mobile-upload\n"
+    "    max_session_duration: 7200\n"
+    TRUST_MAP
+    "    policies:\n"
+    "      upload:\n"
+    "        Version: \"2012-10-17\"\n"
+    "        Statement:\n"
+    "          - {Effect: Allow, Action: \"s3:PutObject\", "
+    "Resource: \"arn:aws:s3:::b/*\"}\n"
+    "  - name: ops\n"
+    "    path: /team/ops/\n"
+    "    account_id: \"444455556666\"\n"
+    "    trust_policy: '" TRUST_JSON "'\n";
+
+static void
+test_full(void **state)
+{
+	const struct gw_role *r;
+	struct gw_conf *c;
+	char *errs = NULL;
+	int nerr;
+
+	c = load(full_yaml, &errs, &nerr);
+	if (c == NULL)
+		fail_msg("full config refused: %s", errs);
+	assert_int_equal(nerr, 0);
+	assert_string_equal(errs, "");
+	assert_int_equal(c->n_listen, 2);
+	assert_string_equal(c->listen[0].host, "127.0.0.1");
+	assert_int_equal(c->listen[0].port, 8080);
+	assert_string_equal(c->listen[1].host, "::1");
+	assert_int_equal(c->listen[1].port, 8443);
+	assert_string_equal(c->public_url, "https://sts.example.com");
+	assert_string_equal(c->account_id, "111122223333");
+	assert_string_equal(c->state_dir, tmpdir);
+	assert_string_equal(c->store, "memory");
+	assert_int_equal(c->clock_skew_seconds, 30);
+	assert_string_equal(c->audit_log, "/var/log/fedgate/audit.log");
+	assert_int_equal(c->threads, 4);
+	assert_int_equal(c->max_body_bytes, 2048);
+	assert_string_equal(c->path, "t.yaml");
+
+	assert_int_equal(c->n_providers, 2);
+	assert_string_equal(c->providers[0].name, "google");
+	assert_string_equal(c->providers[0].issuer,
+			    "https://accounts.google.com");
+	assert_int_equal(c->providers[0].n_audiences, 1);
+	assert_int_equal(c->provider_lines[0], 14);
+	assert_string_equal(c->providers[1].issuer,
+			    "http://127.0.0.1:9000/oidc");
+	assert_int_equal(c->providers[1].n_issuer_aliases, 1);
+	assert_int_equal(c->providers[1].n_audiences, 2);
+	assert_string_equal(c->providers[1].audiences[1], "other");
+	assert_string_equal(c->providers[1].jwks_file, jwks_path);
+	assert_null(c->providers[1].jwks_uri);
+	assert_int_equal(c->providers[1].n_algorithms, 2);
+	assert_string_equal(c->providers[1].algorithms[1], "ES256");
+	assert_int_equal(c->providers[1].jwks_refresh_seconds, 600);
+	assert_int_equal(c->providers[1].jwks_min_refetch_seconds, 10);
+	assert_int_equal(c->providers[1].http_timeout_seconds, 3);
+
+	assert_int_equal(c->n_roles, 2);
+	r = &c->roles[0];
+	assert_string_equal(r->name, "mobile-upload");
+	assert_string_equal(r->account_id, "111122223333");
+	assert_string_equal(r->arn,
+			    "arn:aws:iam::111122223333:role/mobile-upload");
+	assert_non_null(r->role_id);
+	assert_memory_equal(r->role_id, "AROA", 4);
+	assert_int_equal(r->max_session_duration, 7200);
+	assert_non_null(r->trust);
+	assert_int_equal(r->line, 28);
+	assert_int_equal(r->n_policies, 1);
+	assert_string_equal(r->policies[0].name, "upload");
+	assert_non_null(r->policies[0].policy);
+	assert_non_null(strstr(r->policies[0].json, "s3:PutObject"));
+	r = &c->roles[1];
+	assert_string_equal(r->arn,
+			    "arn:aws:iam::444455556666:role/team/ops/ops");
+	assert_int_equal(r->max_session_duration, 3600);
+	assert_string_not_equal(c->roles[0].role_id, r->role_id);
+	/* Both spellings of one policy give one canonical text. */
+	assert_string_equal(c->roles[0].trust_json, r->trust_json);
+	assert_string_equal(r->trust_json, TRUST_JSON);
+
+	assert_ptr_equal(gw_conf_find_role(c,
+		"arn:aws:iam::444455556666:role/team/ops/ops"), r);
+	assert_null(gw_conf_find_role(c, "arn:aws:iam::444455556666:role/ops"));
+	assert_null(gw_conf_find_role(c,
+		"arn:aws:iam::111122223333:role/MOBILE-UPLOAD"));
+	gw_conf_free(c);
+	free(errs);
+}
+
+static void
+test_defaults(void **state)
+{
+	struct gw_conf *c;
+	char *errs = NULL;
+	int nerr;
+
+	c = load("{}\n", &errs, &nerr);
+	if (c == NULL)
+		fail_msg("empty mapping refused: %s", errs);
+	assert_int_equal(nerr, 0);
+	assert_int_equal(c->n_listen, 1);
+	assert_string_equal(c->listen[0].host, "127.0.0.1");
+	assert_int_equal(c->listen[0].port, 8080);
+	assert_string_equal(c->public_url, "http://127.0.0.1:8080");
+	assert_string_equal(c->account_id, "000000000000");
+	assert_string_equal(c->state_dir, "/var/lib/fedgate");
+	assert_string_equal(c->store, "memory");
+	assert_int_equal(c->clock_skew_seconds, 60);
+	assert_string_equal(c->audit_log, "stdout");
+	assert_in_range(c->threads, 2, 64);
+	assert_int_equal(c->max_body_bytes, 65536);
+	assert_int_equal(c->n_providers, 0);
+	assert_int_equal(c->n_roles, 0);
+	gw_conf_free(c);
+	free(errs);
+
+	/* Provider and role defaults. */
+	c = load("listen: \"[::1]:0\"\n" PROVIDER_DEV
+		 "roles:\n  - name: r\n" TRUST_MAP, &errs, &nerr);
+	if (c == NULL)
+		fail_msg("refused: %s", errs);
+	assert_string_equal(c->public_url, "http://[::1]:0");
+	assert_int_equal(c->providers[0].n_algorithms, 6);
+	assert_string_equal(c->providers[0].algorithms[0], "RS256");
+	assert_int_equal(c->providers[0].jwks_refresh_seconds, 3600);
+	assert_int_equal(c->providers[0].jwks_min_refetch_seconds, 30);
+	assert_int_equal(c->providers[0].http_timeout_seconds, 5);
+	assert_int_equal(c->roles[0].max_session_duration, 3600);
+	assert_string_equal(c->roles[0].arn,
+			    "arn:aws:iam::000000000000:role/r");
+	assert_int_equal(c->roles[0].n_policies, 0);
+	gw_conf_free(c);
+	free(errs);
+}
+
+static void
+test_json_config(void **state)
+{
+	static const char json[] =
+	    "{\n"
+	    "  \"listen\": [\"0.0.0.0:9090\"],\n"
+	    "  \"account_id\": \"123456789012\",\n"
+	    "  \"clock_skew_seconds\": 0,\n"
+	    "  \"providers\": [{\"name\": \"dev\", \"type\": \"oidc\",\n"
+	    "    \"issuer\": \"https://idp.example.com\",\n"
+	    "    \"audiences\": [\"a\"], \"jwks_uri\": "
+	    "\"https://idp.example.com/jwks\"}],\n"
+	    "  \"roles\": [{\"name\": \"r\", \"trust_policy\": "
+	    TRUST_JSON "}]\n"
+	    "}\n";
+	struct gw_conf *c;
+	char *errs = NULL;
+	int nerr;
+
+	c = load(json, &errs, &nerr);
+	if (c == NULL)
+		fail_msg("JSON config refused: %s", errs);
+	assert_string_equal(c->listen[0].host, "0.0.0.0");
+	assert_int_equal(c->listen[0].port, 9090);
+	assert_int_equal(c->clock_skew_seconds, 0);
+	assert_string_equal(c->providers[0].jwks_uri,
+			    "https://idp.example.com/jwks");
+	assert_string_equal(c->roles[0].arn,
+			    "arn:aws:iam::123456789012:role/r");
+	/* Nested JSON object and JSON-in-a-string compile to one text. */
+	assert_string_equal(c->roles[0].trust_json, TRUST_JSON);
+	gw_conf_free(c);
+	free(errs);
+}
+
+static void
+test_preset_static_jwks(void **state)
+{
+	struct gw_conf *c;
+	char *errs = NULL;
+	int nerr;
+
+	c = load("providers:\n"
+		 "  - name: g\n"
+		 "    preset: google\n"
+		 "    audiences: [x]\n"
+		 "    jwks_file: @JWKS@\n", &errs, &nerr);
+	if (c == NULL)
+		fail_msg("refused: %s", errs);
+	assert_string_equal(c->providers[0].issuer,
+			    "https://accounts.google.com");
+	assert_null(c->providers[0].jwks_uri);
+	assert_int_equal(c->providers[0].n_issuer_aliases, 1);
+	assert_string_equal(c->providers[0].issuer_aliases[0],
+			    "accounts.google.com");
+	gw_conf_free(c);
+	free(errs);
+}
+
+static void
+test_load_file(void **state)
+{
+	struct gw_conf *c;
+	char path[160], *errs = NULL, *text;
+	size_t sz;
+	int nerr;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/conf.yaml", tmpdir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("threads: 3\nbogus: 1\n", f);
+	fclose(f);
+	f = open_memstream(&errs, &sz);
+	c = gw_conf_load(path, f, &nerr);
+	fclose(f);
+	assert_null(c);
+	assert_int_equal(nerr, 1);
+	text = NULL;
+	assert_int_not_equal(asprintf(&text, "%s:2: bogus: unknown key\n",
+				      path), -1);
+	assert_string_equal(errs, text);
+	free(text);
+	free(errs);
+
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("threads: 3\n", f);
+	fclose(f);
+	f = open_memstream(&errs, &sz);
+	c = gw_conf_load(path, f, &nerr);
+	fclose(f);
+	assert_non_null(c);
+	assert_int_equal(c->threads, 3);
+	assert_string_equal(c->path, path);
+	gw_conf_free(c);
+	free(errs);
+
+	f = open_memstream(&errs, &sz);
+	c = gw_conf_load("/nonexistent/fedgate.yaml", f, &nerr);
+	fclose(f);
+	assert_null(c);
+	assert_int_equal(nerr, 1);
+	assert_non_null(strstr(errs, "/nonexistent/fedgate.yaml: "));
+	free(errs);
+}
+
+/* conf/fedgate.example.yaml loads once its jwks_file exists. */
+static void
+test_example(void **state)
+{
+	const char *data = getenv("FEDGATE_TEST_DATA");
+	char path[512], *text, *t, *p, *errs = NULL;
+	struct gw_conf *c;
+	size_t n;
+	long sz;
+	int nerr;
+	FILE *f;
+
+	if (data == NULL)
+		skip();
+	snprintf(path, sizeof(path), "%s/../../conf/fedgate.example.yaml",
+		 data);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	assert_int_equal(fseek(f, 0, SEEK_END), 0);
+	sz = ftell(f);
+	assert_true(sz > 0);
+	rewind(f);
+	text = calloc(1, (size_t)sz + 1);
+	assert_non_null(text);
+	assert_int_equal(fread(text, 1, (size_t)sz, f), (size_t)sz);
+	fclose(f);
+	p = strstr(text, "/etc/fedgate/k8s-prod-jwks.json");
+	assert_non_null(p);
+	n = strlen("/etc/fedgate/k8s-prod-jwks.json");
+	assert_int_not_equal(asprintf(&t, "%.*s@JWKS@%s", (int)(p - text),
+				      text, p + n), -1);
+	c = load(t, &errs, &nerr);
+	if (c == NULL)
+		fail_msg("example refused:\n%s", errs);
+	assert_int_equal(c->n_providers, 3);
+	assert_int_equal(c->n_roles, 3);
+	assert_string_equal(c->roles[1].arn,
+			    "arn:aws:iam::444455556666:role/ci/deploy");
+	assert_non_null(c->roles[2].trust);
+	gw_conf_free(c);
+	free(errs);
+	free(t);
+	free(text);
+}
+
+/* ---- errors: exact "t.yaml:LINE: message" lines ---- */
+
+struct err_case {
+	const char *name;
+	const char *yaml;
+	int nerr;
+	const char *want;	/* a line (or line prefix) that must appear */
+};
+
+static const struct err_case err_cases[] = {
+	{ "unknown key", "threads: 2\nfoo: 1\n", 1,
+	  "t.yaml:2: foo: unknown key\n" },
+	{ "duplicate key", "store: memory\n\nstore: memory\n", 1,
+	  "t.yaml:3: store: duplicate key (first at line 1)\n" },
+	{ "account unquoted", "account_id: 111122223333\n", 1,
+	  "t.yaml:1: account_id: must be a quoted 12-digit string, e.g. "
+	  "\"111122223333\"\n" },
+	{ "account short", "threads: 2\naccount_id: \"12345\"\n", 1,
+	  "t.yaml:2: account_id: must be a quoted 12-digit string" },
+	{ "skew range", "clock_skew_seconds: 601\n", 1,
+	  "t.yaml:1: clock_skew_seconds: must be between 0 and 600\n" },
+	{ "skew type", "clock_skew_seconds: soon\n", 1,
+	  "t.yaml:1: clock_skew_seconds: expected an integer\n" },
+	{ "int quoted", "threads: \"4\"\n", 1,
+	  "t.yaml:1: threads: expected an integer\n" },
+	{ "int octal-looking", "threads: 010\n", 1,
+	  "t.yaml:1: threads: expected an integer\n" },
+	{ "threads range", "threads: 0\n", 1,
+	  "t.yaml:1: threads: must be between 1 and 64\n" },
+	{ "body range", "max_body_bytes: 100\n", 1,
+	  "t.yaml:1: max_body_bytes: must be between 1024 and 1048576\n" },
+	{ "listen no port", "listen: localhost\n", 1,
+	  "t.yaml:1: listen: expected \"host:port\"\n" },
+	{ "listen port range", "listen: 127.0.0.1:65536\n", 1,
+	  "t.yaml:1: listen: port must be a number from 0 to 65535\n" },
+	{ "listen v6 unbracketed", "listen: ::1:8080\n", 1,
+	  "t.yaml:1: listen: IPv6 addresses must be bracketed" },
+	{ "listen list item", "listen:\n  - 127.0.0.1:1\n  - nope\n", 1,
+	  "t.yaml:3: listen[1]: expected \"host:port\"\n" },
+	{ "listen map", "listen: {a: b}\n", 1,
+	  "t.yaml:1: listen: expected a string, got a mapping\n" },
+	{ "public_url scheme", "public_url: ftp://x\n", 1,
+	  "t.yaml:1: public_url: must be an http:// or https:// URL" },
+	{ "store redis", "store: redis://localhost\n", 1,
+	  "t.yaml:1: store: redis store arrives in a later release" },
+	{ "audit relative", "audit_log: audit.log\n", 1,
+	  "t.yaml:1: audit_log: must be 'stdout', 'off' or an absolute "
+	  "path\n" },
+	{ "state_dir world-writable", "state_dir: @WWDIR@\n", 1,
+	  "t.yaml:1: state_dir: @WWDIR@: is world-writable\n" },
+	{ "alg none", PROVIDER_DEV "    algorithms: [RS256, none]\n", 1,
+	  "t.yaml:7: providers[0].algorithms[1]: 'none' is never accepted" },
+	{ "alg HS256", PROVIDER_DEV "    algorithms:\n      - HS256\n", 1,
+	  "t.yaml:8: providers[0].algorithms[0]: HMAC algorithms are "
+	  "refused" },
+	{ "issuer http remote",
+	  "providers:\n  - name: a\n    type: oidc\n"
+	  "    issuer: http://idp.example.com\n    audiences: [x]\n", 1,
+	  "t.yaml:4: providers[0].issuer: must use https://" },
+	{ "audiences missing",
+	  "providers:\n  - name: a\n    type: oidc\n"
+	  "    issuer: https://idp.example.com\n", 1,
+	  "t.yaml:2: providers[0]: missing required key 'audiences'\n" },
+	{ "audiences empty",
+	  "providers:\n  - name: a\n    type: oidc\n"
+	  "    issuer: https://idp.example.com\n    audiences: []\n", 1,
+	  "t.yaml:5: providers[0].audiences: must have 1 to 100 entries\n" },
+	{ "issuer missing",
+	  "providers:\n  - name: a\n    type: oidc\n    audiences: [x]\n", 1,
+	  "t.yaml:2: providers[0]: missing required key 'issuer'" },
+	{ "type saml",
+	  "providers:\n  - name: a\n    type: saml\n"
+	  "    issuer: https://idp.example.com\n    audiences: [x]\n", 1,
+	  "t.yaml:3: providers[0].type: saml providers arrive in [3/5]\n" },
+	{ "type missing",
+	  "providers:\n  - name: a\n"
+	  "    issuer: https://idp.example.com\n    audiences: [x]\n", 1,
+	  "t.yaml:2: providers[0]: missing required key 'type'" },
+	{ "preset unknown",
+	  "providers:\n  - name: a\n    preset: gogle\n    audiences: [x]\n",
+	  2, "t.yaml:3: providers[0].preset: must be one of google" },
+	{ "provider name chars",
+	  "providers:\n  - name: a b\n    type: oidc\n"
+	  "    issuer: https://i.example\n    audiences: [x]\n", 1,
+	  "t.yaml:2: providers[0].name: must be 1 to 64 characters" },
+	{ "jwks_file missing",
+	  "providers:\n  - name: a\n    type: oidc\n"
+	  "    issuer: https://i.example\n    audiences: [x]\n"
+	  "    jwks_file: /nonexistent/jwks.json\n", 1,
+	  "t.yaml:6: providers[0].jwks_file: /nonexistent/jwks.json: No such "
+	  "file or directory\n" },
+	{ "jwks both",
+	  "providers:\n  - name: a\n    type: oidc\n"
+	  "    issuer: https://i.example\n    audiences: [x]\n"
+	  "    jwks_uri: https://i.example/k\n    jwks_file: @JWKS@\n", 1,
+	  "t.yaml:7: providers[0].jwks_file: jwks_uri and jwks_file are "
+	  "mutually exclusive\n" },
+	{ "provider unknown key", PROVIDER_DEV "    client_secret: x\n", 1,
+	  "t.yaml:7: providers[0].client_secret: unknown key\n" },
+	{ "provider duplicate name", PROVIDER_DEV
+	  "  - name: dev\n    type: oidc\n    issuer: https://other.example\n"
+	  "    audiences: [x]\n", 1,
+	  "t.yaml:7: providers[1].name: provider 'dev' already defined at "
+	  "line 2\n" },
+	{ "provider shared issuer", PROVIDER_DEV
+	  "  - name: dev2\n    type: oidc\n"
+	  "    issuer: http://127.0.0.1:9000/oidc\n    audiences: [x]\n", 1,
+	  "t.yaml:9: providers[1]: issuer 'http://127.0.0.1:9000/oidc' is "
+	  "already used by provider 'dev'\n" },
+	{ "role duration range", "roles:\n  - name: r\n"
+	  "    max_session_duration: 100\n" TRUST_MAP, 1,
+	  "t.yaml:3: roles[0].max_session_duration: must be between 900 and "
+	  "43200\n" },
+	{ "role duration type", "roles:\n  - name: r\n" TRUST_MAP
+	  "    max_session_duration: [1]\n", 1,
+	  "t.yaml:11: roles[0].max_session_duration: expected an integer\n" },
+	{ "role name chars", "roles:\n  - name: \"r/1\"\n" TRUST_MAP, 1,
+	  "t.yaml:2: roles[0].name: must be 1 to 64 characters" },
+	{ "role trust missing", "roles:\n  - name: r\n    path: /\n", 1,
+	  "t.yaml:2: roles[0]: missing required key 'trust_policy'\n" },
+	{ "role trust malformed", "roles:\n  - name: r\n"
+	  "    trust_policy:\n      Statement:\n        - Effect: Maybe\n"
+	  "          Principal: '*'\n          Action: 'sts:*'\n", 1,
+	  "t.yaml:3: roles[0].trust_policy: MalformedPolicyDocument: " },
+	{ "role trust bad json", "roles:\n  - name: r\n"
+	  "    trust_policy: '{\"Statement\": ['\n", 1,
+	  "t.yaml:3: roles[0].trust_policy: MalformedPolicyDocument: " },
+	{ "role trust list", "roles:\n  - name: r\n    trust_policy: [1]\n",
+	  1, "t.yaml:3: roles[0].trust_policy: expected a mapping or a JSON "
+	  "string, got a list\n" },
+	{ "role trust duplicate member", "roles:\n  - name: r\n" TRUST_MAP
+	  "      Version: \"2012-10-17\"\n", 1,
+	  "t.yaml:11: roles[0].trust_policy: duplicate key 'Version'\n" },
+	{ "role identity policy with principal", "roles:\n  - name: r\n"
+	  TRUST_MAP "    policies:\n      p1:\n        Statement:\n"
+	  "          - {Effect: Allow, Principal: '*', Action: '*', "
+	  "Resource: '*'}\n", 1,
+	  "t.yaml:12: roles[0].policies.p1: MalformedPolicyDocument: " },
+	{ "role path", "roles:\n  - name: r\n    path: team\n" TRUST_MAP, 1,
+	  "t.yaml:3: roles[0].path: must be '/' or look like" },
+	{ "role duplicate", "roles:\n  - name: r\n" TRUST_MAP
+	  "  - name: R\n" TRUST_MAP, 1,
+	  "t.yaml:11: roles[1].name: role 'R' already defined in account "
+	  "000000000000 at line 2\n" },
+	{ "roles not a list", "roles: {name: r}\n", 1,
+	  "t.yaml:1: roles: expected a list, got a mapping\n" },
+	{ "yaml alias",
+	  "providers:\n  - &p\n    name: a\n  - *p\n", 2,
+	  "t.yaml:4: YAML aliases (*p) are not supported\n" },
+	{ "yaml anchor", "threads: &t 4\n", 1,
+	  "t.yaml:1: YAML anchors (&t) are not supported\n" },
+	{ "yaml tag", "state_dir: !!binary aGVsbG8=\n", 1,
+	  "t.yaml:1: YAML tag 'tag:yaml.org,2002:binary' is not supported\n" },
+	{ "yaml syntax", "threads: 2\nroles: [\n", 1,
+	  "t.yaml:3: YAML syntax error: " },
+	{ "two documents", "threads: 2\n---\nthreads: 3\n", 1,
+	  "t.yaml:2: only one YAML document is allowed\n" },
+	{ "top not mapping", "- a\n- b\n", 1,
+	  "t.yaml:1: top level must be a mapping, got a list\n" },
+	{ "empty", "", 1, "t.yaml: configuration is empty\n" },
+	{ "nul in string", "state_dir: \"/tmp/a\\0b\"\n", 1,
+	  "t.yaml:1: state_dir: contains a NUL character\n" },
+	{ "null value", "public_url:\nthreads: 2\n", 1,
+	  "t.yaml:1: public_url: expected a string, got null\n" },
+	{ "complex key", "? [a]\n: 1\n", 1,
+	  "t.yaml:1: mapping keys must be strings\n" },
+	{ "listen too many",
+	  "listen: [a:1, a:2, a:3, a:4, a:5, a:6, a:7, a:8, a:9]\n", 1,
+	  "t.yaml:1: listen: must have 1 to 8 entries\n" },
+	{ "listen empty host", "listen: \":80\"\n", 1,
+	  "t.yaml:1: listen: missing host" },
+	{ "issuer with query",
+	  "providers:\n  - name: a\n    type: oidc\n"
+	  "    issuer: https://i.example/?a=b\n    audiences: [x]\n", 1,
+	  "t.yaml:4: providers[0].issuer: must be an https:// URL without "
+	  "query or fragment\n" },
+	{ "jwks_uri http remote", PROVIDER_DEV
+	  "  - name: b\n    type: oidc\n    issuer: https://b.example\n"
+	  "    audiences: [x]\n    jwks_uri: http://b.example/keys\n", 1,
+	  "t.yaml:11: providers[1].jwks_uri: must use https://" },
+	{ "alias clashes with issuer", PROVIDER_DEV
+	  "  - name: b\n    type: oidc\n    issuer: https://b.example\n"
+	  "    issuer_aliases: [\"http://127.0.0.1:9000/oidc\"]\n"
+	  "    audiences: [x]\n", 1,
+	  "t.yaml:9: providers[1]: issuer 'http://127.0.0.1:9000/oidc' is "
+	  "already used by provider 'dev'\n" },
+	{ "cognito user pool without issuer",
+	  "providers:\n  - name: c\n    preset: cognito-user-pool\n"
+	  "    audiences: [x]\n", 1,
+	  "t.yaml:3: providers[0].preset: " },
+	{ "provider not a mapping", "providers: [x]\n", 1,
+	  "t.yaml:1: providers[0]: expected a mapping, got a scalar\n" },
+	{ "audiences scalar",
+	  "providers:\n  - name: a\n    type: oidc\n"
+	  "    issuer: https://i.example\n    audiences: x\n", 1,
+	  "t.yaml:5: providers[0].audiences: expected a list, got a "
+	  "scalar\n" },
+	{ "audience not a string",
+	  "providers:\n  - name: a\n    type: oidc\n"
+	  "    issuer: https://i.example\n    audiences:\n      - [a]\n", 1,
+	  "t.yaml:6: providers[0].audiences[0]: expected a string, got a "
+	  "list\n" },
+	{ "role unknown key", "roles:\n  - name: r\n    arn: x\n" TRUST_MAP,
+	  1, "t.yaml:3: roles[0].arn: unknown key\n" },
+	{ "role account unquoted", "roles:\n  - name: r\n"
+	  "    account_id: 444455556666\n" TRUST_MAP, 1,
+	  "t.yaml:3: roles[0].account_id: must be a quoted 12-digit string" },
+	{ "policies not a mapping", "roles:\n  - name: r\n" TRUST_MAP
+	  "    policies: [a]\n", 1,
+	  "t.yaml:11: roles[0].policies: expected a mapping of name to "
+	  "policy, got a list\n" },
+	{ "policy name", "roles:\n  - name: r\n" TRUST_MAP
+	  "    policies:\n      \"a b\": '{}'\n", 1,
+	  "t.yaml:12: roles[0].policies.a b: policy names must be 1 to 128 "
+	  "characters" },
+	{ "many errors",
+	  "listen: nope\n"
+	  "threads: 99\n"
+	  "bogus: 1\n"
+	  PROVIDER_DEV
+	  "    algorithms: [none]\n"
+	  "roles:\n  - name: r\n    max_session_duration: 1\n", 6,
+	  "t.yaml:1: listen: expected \"host:port\"\n"
+	  "t.yaml:2: threads: must be between 1 and 64\n"
+	  "t.yaml:3: bogus: unknown key\n"
+	  "t.yaml:10: providers[0].algorithms[0]: 'none' is never accepted: "
+	  "tokens must be signed\n"
+	  "t.yaml:12: roles[0]: missing required key 'trust_policy'\n"
+	  "t.yaml:13: roles[0].max_session_duration: must be between 900 "
+	  "and 43200\n" },
+};
+
+static void
+test_errors(void **state)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(err_cases) / sizeof(err_cases[0]); i++) {
+		const struct err_case *ec = &err_cases[i];
+		struct gw_conf *c;
+		char *errs = NULL, *want = subst(ec->want);
+		int nerr;
+
+		c = load(ec->yaml, &errs, &nerr);
+		if (c != NULL) {
+			gw_conf_free(c);
+			fail_msg("case '%s': config accepted", ec->name);
+		}
+		if (nerr != ec->nerr || strstr(errs, want) == NULL ||
+		    (errs != strstr(errs, want) && ec->nerr == 1))
+			fail_msg("case '%s': nerr %d (want %d)\ngot:\n%s"
+				 "want:\n%s\n", ec->name, nerr, ec->nerr, errs,
+				 want);
+		free(want);
+		free(errs);
+	}
+}
+
+/* Every error is counted; the output stops after 1000 lines. */
+static void
+test_error_cap(void **state)
+{
+	size_t n = 0, i;
+	struct gw_conf *c;
+	char *text, *errs = NULL, *last;
+	int nerr;
+
+	text = malloc(1200 * 16);
+	assert_non_null(text);
+	for (i = 0; i < 1200; i++)
+		n += (size_t)sprintf(text + n, "k%zu: 1\n", i);
+	c = load(text, &errs, &nerr);
+	assert_null(c);
+	assert_int_equal(nerr, 1200);
+	assert_non_null(strstr(errs, "t.yaml:1: k0: unknown key\n"));
+	assert_non_null(strstr(errs, "t.yaml:1000: k999: unknown key\n"));
+	assert_null(strstr(errs, "k1000"));
+	last = strstr(errs, "t.yaml: 200 more errors not shown\n");
+	assert_non_null(last);
+	assert_string_equal(last, "t.yaml: 200 more errors not shown\n");
+	free(text);
+	free(errs);
+}
+
+/* "!!str" makes a plain scalar a string, e.g. an account id. */
+static void
+test_str_tag(void **state)
+{
+	struct gw_conf *c;
+	char *errs = NULL;
+	int nerr;
+
+	c = load("account_id: !!str 011122223333\nthreads: !!int 3\n", &errs,
+		 &nerr);
+	if (c == NULL)
+		fail_msg("refused: %s", errs);
+	assert_string_equal(c->account_id, "011122223333");
+	assert_int_equal(c->threads, 3);
+	gw_conf_free(c);
+	free(errs);
+}
+
+static void
+test_nesting_bound(void **state)
+{
+	struct gw_conf *c;
+	char *text, *errs = NULL;
+	size_t i, n = 0;
+	int nerr;
+
+	text = malloc(400);
+	assert_non_null(text);
+	n += (size_t)sprintf(text, "threads: ");
+	for (i = 0; i < 100; i++)
+		text[n++] = '[';
+	for (i = 0; i < 100; i++)
+		text[n++] = ']';
+	text[n++] = '\n';
+	text[n] = '\0';
+	c = load(text, &errs, &nerr);
+	assert_null(c);
+	assert_int_equal(nerr, 1);
+	assert_string_equal(errs, "t.yaml:1: nesting deeper than 64 levels\n");
+	free(text);
+	free(errs);
+}
+
+static void
+test_size_bound(void **state)
+{
+	size_t len = 4 * 1024 * 1024 + 1;
+	struct gw_conf *c;
+	char *text = malloc(len + 1), *errs = NULL;
+	size_t sz;
+	int nerr;
+	FILE *f;
+
+	assert_non_null(text);
+	memset(text, '#', len);
+	text[len] = '\0';
+	f = open_memstream(&errs, &sz);
+	c = gw_conf_load_string(text, len, "big.yaml", f, &nerr);
+	fclose(f);
+	assert_null(c);
+	assert_int_equal(nerr, 1);
+	assert_string_equal(errs, "big.yaml: larger than 4194304 bytes\n");
+	free(text);
+	free(errs);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_full),
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_json_config),
+		cmocka_unit_test(test_preset_static_jwks),
+		cmocka_unit_test(test_load_file),
+		cmocka_unit_test(test_example),
+		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_error_cap),
+		cmocka_unit_test(test_str_tag),
+		cmocka_unit_test(test_nesting_bound),
+		cmocka_unit_test(test_size_bound),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
