@@ -193,25 +193,60 @@ core_buf_put_xml(struct core_buf *b, const char *s)
 	return core_buf_append(b, run, (size_t)(s - run));
 }
 
+/*
+ * Length of the valid UTF-8 sequence at p (RFC 3629: no overlongs, no
+ * surrogates, max U+10FFFF), or 0 if the bytes there are not one.
+ */
+size_t
+core_utf8_seq_len(const unsigned char *p)
+{
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		return (p[1] & 0xc0) == 0x80 ? 2 : 0;
+	if (p[0] >= 0xe0 && p[0] <= 0xef) {
+		if ((p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80 ||
+		    (p[0] == 0xe0 && p[1] < 0xa0) ||
+		    (p[0] == 0xed && p[1] > 0x9f))
+			return 0;
+		return 3;
+	}
+	if (p[0] >= 0xf0 && p[0] <= 0xf4) {
+		if ((p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80 ||
+		    (p[3] & 0xc0) != 0x80 || (p[0] == 0xf0 && p[1] < 0x90) ||
+		    (p[0] == 0xf4 && p[1] > 0x8f))
+			return 0;
+		return 4;
+	}
+	return 0;
+}
+
+/* JSON string body; invalid UTF-8 becomes U+FFFD so every line parses. */
 int
 core_buf_put_json(struct core_buf *b, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	const char *run = s;
 
-	for (; *p != '\0'; p++) {
+	while (*p != '\0') {
 		char esc[8];
+		size_t n = core_utf8_seq_len(p);
 
-		if (*p >= 0x20 && *p != '"' && *p != '\\')
+		if (n > 1 || (n == 1 && *p >= 0x20 && *p != '"' && *p != '\\')) {
+			p += n;
 			continue;
-		if (*p == '"' || *p == '\\')
+		}
+		if (n == 0)
+			snprintf(esc, sizeof(esc), "\\ufffd");
+		else if (*p == '"' || *p == '\\')
 			snprintf(esc, sizeof(esc), "\\%c", *p);
 		else
 			snprintf(esc, sizeof(esc), "\\u%04x", *p);
 		if (core_buf_append(b, run, (size_t)((const char *)p - run)) == -1 ||
 		    core_buf_puts(b, esc) == -1)
 			return -1;
-		run = (const char *)p + 1;
+		p++;
+		run = (const char *)p;
 	}
 	return core_buf_append(b, run, (size_t)((const char *)p - run));
 }

@@ -37,7 +37,10 @@ int core_buf_printf(struct core_buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /** Append s with XML escaping (& < > " '). */
 int core_buf_put_xml(struct core_buf *b, const char *s);
-/** Append s as the inside of a JSON string (no quotes added). */
+/** Length of the valid UTF-8 sequence at p, 0 if invalid (p NUL-terminated). */
+size_t core_utf8_seq_len(const unsigned char *p);
+/** Append s as the inside of a JSON string (no quotes added); invalid
+ * UTF-8 bytes become U+FFFD. */
 int core_buf_put_json(struct core_buf *b, const char *s);
 /** Take ownership of data (caller frees); b is reset to empty. */
 char *core_buf_steal(struct core_buf *b);

@@ -2,10 +2,12 @@
 #include "gateway/sts_params.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/mem.h"
 #include "gateway/form.h"
 
 #define PACKED_ALLOTMENT 2048 /* bytes of compact policy text + tags = 100 % */
@@ -61,7 +63,40 @@ gw_sts_valid_session_name(const char *s)
 	return 1;
 }
 
-/* arnType: 20..2048 characters, no control characters but tab/CR/LF. */
+/*
+ * arnType pattern: [\u0009\u000A\u000D\u0020-\u007E\u0085\u00A0-\uD7FF
+ * \uE000-\uFFFD\u10000-\u10FFFF]+ over valid UTF-8 (so no C0/C1 controls
+ * but NEL, no DEL, no surrogates, no U+FFFE/FFFF).
+ */
+static int
+arn_chars_ok(const char *v)
+{
+	const unsigned char *p = (const unsigned char *)v;
+
+	while (*p != '\0') {
+		size_t n = core_utf8_seq_len(p);
+		uint32_t cp;
+
+		if (n == 0)
+			return 0;
+		if (n == 1)
+			cp = p[0];
+		else if (n == 2)
+			cp = (uint32_t)(p[0] & 0x1f) << 6 | (p[1] & 0x3f);
+		else if (n == 3)
+			cp = (uint32_t)(p[0] & 0x0f) << 12 |
+			     (uint32_t)(p[1] & 0x3f) << 6 | (p[2] & 0x3f);
+		else
+			cp = 0x10000; /* every valid 4-byte sequence is allowed */
+		if ((cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r') ||
+		    (cp >= 0x7f && cp < 0xa0 && cp != 0x85) || cp == 0xfffe ||
+		    cp == 0xffff)
+			return 0;
+		p += n;
+	}
+	return 1;
+}
+
 static int
 check_arn(const char *v, const char *member, struct core_err *err)
 {
@@ -77,16 +112,13 @@ check_arn(const char *v, const char *member, struct core_err *err)
 				 "than or equal to 2048");
 		return -1;
 	}
-	for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
-		if ((*p < 0x20 && *p != '\t' && *p != '\n' && *p != '\r') ||
-		    *p == 0x7f) {
-			constraint_error(err, v, member, "Member must satisfy "
-					 "regular expression pattern: "
-					 "[\\u0009\\u000A\\u000D\\u0020-\\u007E"
-					 "\\u0085\\u00A0-\\uD7FF\\uE000-\\uFFFD"
-					 "\\u10000-\\u10FFFF]+");
-			return -1;
-		}
+	if (!arn_chars_ok(v)) {
+		constraint_error(err, v, member, "Member must satisfy "
+				 "regular expression pattern: "
+				 "[\\u0009\\u000A\\u000D\\u0020-\\u007E"
+				 "\\u0085\\u00A0-\\uD7FF\\uE000-\\uFFFD"
+				 "\\u10000-\\u10FFFF]+");
+		return -1;
 	}
 	return 0;
 }

@@ -30,6 +30,24 @@ class TapResult(unittest.TestResult):
         super().addError(test, err)
         self._line(False, test, "".join(traceback.format_exception(*err)))
 
+    def addSubTest(self, test, subtest, err):
+        # A failing subTest fails its test, but unittest then calls
+        # neither addSuccess nor addFailure for the test itself.
+        super().addSubTest(test, subtest, err)
+        if err is not None:
+            self._sub_failures.setdefault(test.id(), []).append(
+                f"{subtest}: " + "".join(traceback.format_exception(*err)))
+
+    def startTest(self, test):
+        super().startTest(test)
+        self._sub_failures = getattr(self, "_sub_failures", {})
+
+    def stopTest(self, test):
+        failures = self._sub_failures.pop(test.id(), None)
+        if failures:
+            self._line(False, test, "\n".join(failures))
+        super().stopTest(test)
+
     def addSkip(self, test, reason):
         self.n += 1
         print(f"ok {self.n} - {test.id()} # SKIP {reason}", flush=True)

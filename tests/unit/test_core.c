@@ -143,6 +143,12 @@ test_buf(void **state)
 
 	core_buf_put_json(&b, "a\"b\\c\n\x01");
 	assert_string_equal(b.data, "a\\\"b\\\\c\\u000a\\u0001");
+	core_buf_reset(&b);
+
+	/* Valid UTF-8 passes; invalid bytes, overlongs, surrogates do not. */
+	core_buf_put_json(&b, "\xc3\xa4\xe2\x82\xac\xf0\x9f\x98\x80|\xff|\xc0\xaf|\xed\xa0\x80|\xc3");
+	assert_string_equal(b.data, "\xc3\xa4\xe2\x82\xac\xf0\x9f\x98\x80|\\ufffd|"
+			    "\\ufffd\\ufffd|\\ufffd\\ufffd\\ufffd|\\ufffd");
 	core_buf_wipe(&b);
 }
 
