@@ -89,16 +89,23 @@ fed_mint_new_keys(struct fed_session *s)
 char *
 fed_mint_role_id(const char *role_arn)
 {
+	return fed_mint_unique_id(MINT_ROLE_ID_PREFIX, role_arn);
+}
+
+char *
+fed_mint_unique_id(const char *prefix, const char *arn)
+{
 	uint8_t md[SHA256_DIGEST_LENGTH];
-	size_t plen = sizeof(MINT_ROLE_ID_PREFIX) - 1, i, bit;
+	size_t plen, i, bit;
 	char *out;
 	unsigned v;
 
-	if (role_arn == NULL)
+	if (arn == NULL || prefix == NULL)
 		return NULL;
-	SHA256((const unsigned char *)role_arn, strlen(role_arn), md);
+	plen = strlen(prefix);
+	SHA256((const unsigned char *)arn, strlen(arn), md);
 	out = core_xmalloc(plen + MINT_ROLE_ID_CHARS + 1);
-	memcpy(out, MINT_ROLE_ID_PREFIX, plen);
+	memcpy(out, prefix, plen);
 	/* Base32 of the digest's leading 85 bits, most significant first. */
 	for (i = 0; i < MINT_ROLE_ID_CHARS; i++) {
 		bit = i * 5;
@@ -136,6 +143,8 @@ fed_session_free(struct fed_session *s)
 	free(s->tags);
 	free(s->federated_provider);
 	free(s->subject);
+	free(s->user_arn);
+	free(s->user_id);
 	OPENSSL_cleanse(s, sizeof(*s));
 	free(s);
 }
@@ -160,10 +169,12 @@ static const struct mint_field {
     {"ak", MT_STR, offsetof(struct fed_session, access_key_id)},
     {"sk", MT_STR, offsetof(struct fed_session, secret_access_key)},
     {"acct", MT_STR, offsetof(struct fed_session, account)},
-    {"role", MT_STR, offsetof(struct fed_session, role_arn)},
-    {"rid", MT_STR, offsetof(struct fed_session, role_id)},
+    {"role", MT_OPTSTR, offsetof(struct fed_session, role_arn)},
+    {"rid", MT_OPTSTR, offsetof(struct fed_session, role_id)},
     {"sn", MT_STR, offsetof(struct fed_session, session_name)},
-    {"arn", MT_STR, offsetof(struct fed_session, assumed_role_arn)},
+    {"arn", MT_OPTSTR, offsetof(struct fed_session, assumed_role_arn)},
+    {"uarn", MT_OPTSTR, offsetof(struct fed_session, user_arn)},
+    {"uid", MT_OPTSTR, offsetof(struct fed_session, user_id)},
     {"si", MT_OPTSTR, offsetof(struct fed_session, source_identity)},
     {"pol", MT_OPTSTR, offsetof(struct fed_session, session_policy)},
     {"parns", MT_ARNS, 0},
@@ -256,8 +267,12 @@ mint_to_json(const struct fed_session *s)
 	size_t i;
 	int skip;
 
+	/* A session belongs to a role or (GetSessionToken) to a user. */
+	if ((s->role_arn == NULL) == (s->user_arn == NULL) ||
+	    (s->role_arn != NULL && s->assumed_role_arn == NULL))
+		return NULL;
 	/* Callers may leave role_id to us: it is a function of the ARN. */
-	if (s->role_id == NULL)
+	if (s->role_id == NULL && s->role_arn != NULL)
 		rid = fed_mint_role_id(s->role_arn);
 	for (i = 0; i < MINT_NFIELDS; i++) {
 		v = mint_field_json(s, &mint_fields[i], rid, &skip);
@@ -424,6 +439,12 @@ mint_from_json(json_t *o)
 			required++;
 	/* Duplicates were refused by the parser, so counting suffices. */
 	if (seen != required)
+		goto bad;
+	/* Exactly one owner: a role (with its assumed-role ARN) or a user. */
+	if (s->user_arn != NULL
+		? (s->role_arn != NULL || s->user_id == NULL)
+		: (s->role_arn == NULL || s->role_id == NULL ||
+		   s->assumed_role_arn == NULL))
 		goto bad;
 	return s;
 bad:

@@ -20,15 +20,21 @@ struct fed_session_tag {
 	int transitive;
 };
 
-/* The contents of a session; strings owned by the struct. */
+/*
+ * The contents of a session; strings owned by the struct. A session belongs
+ * either to a role (AssumeRole*: role_arn, role_id, assumed_role_arn set) or
+ * to an IAM user (GetSessionToken: user_arn, user_id set, role fields NULL).
+ */
 struct fed_session {
 	char *access_key_id;	/* "ASIA" + 16 base32 chars */
 	char *secret_access_key; /* 40 chars */
-	char *account;		/* role's account id */
+	char *account;		/* role's (or user's) account id */
 	char *role_arn;		/* arn:aws:iam::ACCT:role/NAME */
 	char *role_id;		/* "AROA..." stable id of the role */
-	char *session_name;
+	char *session_name;	/* role session name; user sessions: user name */
 	char *assumed_role_arn;	/* arn:aws:sts::ACCT:assumed-role/NAME/SESSION */
+	char *user_arn;		/* user sessions: arn:aws:iam::ACCT:user/NAME */
+	char *user_id;		/* user sessions: "AIDA..." */
 	char *source_identity;	/* may be NULL */
 	char *session_policy;	/* inline Policy JSON, may be NULL */
 	char **policy_arns;
@@ -72,5 +78,8 @@ void fed_session_free(struct fed_session *s);
 
 /** Stable role id "AROA" + 17 base32 chars derived from the role ARN. */
 char *fed_mint_role_id(const char *role_arn);
+
+/** Stable unique id: prefix ("AIDA", "AROA") + 17 base32 chars of SHA-256(arn). */
+char *fed_mint_unique_id(const char *prefix, const char *arn);
 
 #endif /* FED_MINT_H */
