@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/mem.h"
 #include "gateway/form.h"
@@ -334,4 +335,226 @@ gw_sts_packed_size(const char *policy, const char *const *arns, size_t n_arns,
 		return -1;
 	}
 	return (int)pct;
+}
+
+/* ---- AssumeRole and GetSessionToken ([2/5]) ---- */
+
+static int
+tag_chars_ok(const char *s, size_t maxlen, size_t minlen)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t chars = 0;
+
+	while (*p != '\0') {
+		size_t n = core_utf8_seq_len(p);
+
+		if (n == 0)
+			return 0;
+		/* [\p{L}\p{Z}\p{N}_.:/=+\-@]: ASCII subset checked exactly,
+		 * non-ASCII letters/digits/spaces accepted as valid UTF-8. */
+		if (n == 1 && !isalnum(*p) && strchr(" _.:/=+-@", *p) == NULL)
+			return 0;
+		p += n;
+		chars++;
+	}
+	return chars >= minlen && chars <= maxlen;
+}
+
+int
+gw_sts_valid_tag(const char *key, const char *value)
+{
+	return tag_chars_ok(key, 128, 1) && tag_chars_ok(value, 256, 0) &&
+	       strncasecmp(key, "aws:", 4) != 0;
+}
+
+static int
+read_tags(const struct gw_form *f, struct gw_ar_params *p,
+	  struct core_err *err)
+{
+	char kn[64], vn[64];
+
+	for (size_t i = 0; i <= GW_STS_MAX_TAGS; i++) {
+		const char *k, *v;
+
+		snprintf(kn, sizeof(kn), "Tags.member.%zu.Key", i + 1);
+		snprintf(vn, sizeof(vn), "Tags.member.%zu.Value", i + 1);
+		k = gw_form_get(f, kn);
+		v = gw_form_get(f, vn);
+		if (k == NULL && v == NULL)
+			break;
+		if (i == GW_STS_MAX_TAGS) {
+			core_err_set(err, CORE_EVALIDATION, "tags_invalid",
+				     "1 validation error detected: Value at 'tags' "
+				     "failed to satisfy constraint: Member must "
+				     "have length less than or equal to 50");
+			return -1;
+		}
+		if (k == NULL || v == NULL || !gw_sts_valid_tag(k, v)) {
+			constraint_error(err, k ? k : "", "tags.member.key",
+					 "Member must satisfy regular expression "
+					 "pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+ "
+					 "(and not begin with aws:)");
+			return -1;
+		}
+		for (size_t j = 0; j < i; j++) {
+			if (strcasecmp(p->tags[j].key, k) == 0) {
+				core_err_set(err, CORE_EINVALID_PARAM, "tags_invalid",
+					     "Duplicate tag keys found. Please "
+					     "note that Tag keys are case "
+					     "insensitive.");
+				return -1;
+			}
+		}
+		p->tags[p->n_tags].key = k;
+		p->tags[p->n_tags++].value = v;
+	}
+	return 0;
+}
+
+static int
+read_transitive(const struct gw_form *f, struct gw_ar_params *p,
+		struct core_err *err)
+{
+	char name[64];
+
+	for (size_t i = 0; i <= GW_STS_MAX_TAGS; i++) {
+		const char *k;
+		int found = 0;
+
+		snprintf(name, sizeof(name), "TransitiveTagKeys.member.%zu", i + 1);
+		k = gw_form_get(f, name);
+		if (k == NULL)
+			break;
+		if (i == GW_STS_MAX_TAGS) {
+			core_err_set(err, CORE_EVALIDATION, "tags_invalid",
+				     "1 validation error detected: Value at "
+				     "'transitiveTagKeys' failed to satisfy "
+				     "constraint: Member must have length less "
+				     "than or equal to 50");
+			return -1;
+		}
+		for (size_t j = 0; j < p->n_tags; j++)
+			found |= strcasecmp(p->tags[j].key, k) == 0;
+		if (!found) {
+			core_err_set(err, CORE_EINVALID_PARAM, "tags_invalid",
+				     "The specified transitive tag key must be "
+				     "included in the requested tags.");
+			return -1;
+		}
+		p->transitive[p->n_transitive++] = k;
+	}
+	return 0;
+}
+
+static int
+check_pattern(const char *v, size_t min, size_t max, const char *extra,
+	      const char *member, const char *pattern, struct core_err *err)
+{
+	size_t n = strlen(v);
+
+	for (const char *c = v; *c != '\0'; c++) {
+		if (!isalnum((unsigned char)*c) && strchr(extra, *c) == NULL) {
+			constraint_error(err, v, member, pattern);
+			return -1;
+		}
+	}
+	if (n < min || n > max) {
+		char msg[96];
+
+		snprintf(msg, sizeof(msg), "Member must have length between "
+			 "%zu and %zu", min, max);
+		constraint_error(err, v, member, msg);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+read_ar_optionals(const struct gw_form *f, struct gw_ar_params *p,
+		  struct core_err *err)
+{
+	p->external_id = gw_form_get(f, "ExternalId");
+	if (p->external_id != NULL &&
+	    check_pattern(p->external_id, 2, 1224, "_+=,.@:/-", "externalId",
+			  "Member must satisfy regular expression pattern: "
+			  "[\\w+=,.@:\\/-]*", err) == -1)
+		return -1;
+	p->source_identity = gw_form_get(f, "SourceIdentity");
+	if (p->source_identity != NULL &&
+	    (check_pattern(p->source_identity, 2, 64, "_+=,.@-",
+			   "sourceIdentity", "Member must satisfy regular "
+			   "expression pattern: [\\w+=,.@-]*", err) == -1))
+		return -1;
+	if (p->source_identity != NULL &&
+	    strncasecmp(p->source_identity, "aws:", 4) == 0) {
+		core_err_set(err, CORE_EVALIDATION, "parameter_invalid",
+			     "SourceIdentity must not begin with aws:");
+		return -1;
+	}
+	p->serial_number = gw_form_get(f, "SerialNumber");
+	p->token_code = gw_form_get(f, "TokenCode");
+	return 0;
+}
+
+int
+gw_sts_ar_params(const struct gw_form *f, struct gw_ar_params *p,
+		 struct core_err *err)
+{
+	struct gw_awi_params tmp;
+
+	memset(p, 0, sizeof(*p));
+	p->role_arn = required(f, "RoleArn", err);
+	if (p->role_arn == NULL || check_arn(p->role_arn, "roleArn", err) == -1)
+		return -1;
+	p->session_name = required(f, "RoleSessionName", err);
+	if (p->session_name == NULL)
+		return -1;
+	if (!gw_sts_valid_session_name(p->session_name)) {
+		constraint_error(err, p->session_name, "roleSessionName",
+				 "Member must satisfy regular expression "
+				 "pattern: [\\w+=,.@-]* with length 2..64");
+		return -1;
+	}
+	if (parse_duration(gw_form_get(f, "DurationSeconds"), &p->duration,
+			   err) == -1)
+		return -1;
+	p->policy = gw_form_get(f, "Policy");
+	if (p->policy != NULL && check_policy(p->policy, err) == -1)
+		return -1;
+	memset(&tmp, 0, sizeof(tmp));
+	if (read_policy_arns(f, &tmp, err) == -1)
+		return -1;
+	memcpy(p->policy_arns, tmp.policy_arns, sizeof(tmp.policy_arns));
+	p->n_policy_arns = tmp.n_policy_arns;
+	if (read_tags(f, p, err) == -1 || read_transitive(f, p, err) == -1)
+		return -1;
+	return read_ar_optionals(f, p, err);
+}
+
+int
+gw_sts_gst_duration(const struct gw_form *f, int *out, struct core_err *err)
+{
+	const char *v = gw_form_get(f, "DurationSeconds");
+	long n;
+
+	*out = 43200;
+	if (v == NULL)
+		return 0;
+	if (v[0] == '\0' || strlen(v) > 9 ||
+	    strspn(v, "0123456789") != strlen(v)) {
+		constraint_error(err, v, "durationSeconds",
+				 "Member must be an integer");
+		return -1;
+	}
+	n = strtol(v, NULL, 10);
+	if (n < 900 || n > 129600) {
+		constraint_error(err, v, "durationSeconds", n < 900
+				 ? "Member must have value greater than or "
+				   "equal to 900"
+				 : "Member must have value less than or equal "
+				   "to 129600");
+		return -1;
+	}
+	*out = (int)n;
+	return 0;
 }

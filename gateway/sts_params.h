@@ -33,6 +33,42 @@ struct gw_awi_params {
 int gw_sts_awi_params(const struct gw_form *f, struct gw_awi_params *p,
 		      struct core_err *err);
 
+#define GW_STS_MAX_TAGS 50
+
+struct gw_sts_tag {
+	const char *key;
+	const char *value;
+};
+
+/* AssumeRole (sts-wire.md §1.6); strings borrowed from the form. */
+struct gw_ar_params {
+	const char *role_arn;
+	const char *session_name;
+	int duration;			/* 0: not given */
+	const char *policy;
+	const char *policy_arns[GW_STS_MAX_POLICY_ARNS];
+	size_t n_policy_arns;
+	struct gw_sts_tag tags[GW_STS_MAX_TAGS];
+	size_t n_tags;
+	const char *transitive[GW_STS_MAX_TAGS];
+	size_t n_transitive;
+	const char *external_id;	/* 2..1224 [\w+=,.@:\/-]* */
+	const char *source_identity;	/* 2..64 [\w+=,.@-]*, not "aws:" */
+	const char *serial_number;	/* MFA: refused (not supported) */
+	const char *token_code;
+};
+
+/** Read and validate AssumeRole parameters (all model constraints). */
+int gw_sts_ar_params(const struct gw_form *f, struct gw_ar_params *p,
+		     struct core_err *err);
+
+/** DurationSeconds of GetSessionToken: 900..129600, default 43200. */
+int gw_sts_gst_duration(const struct gw_form *f, int *out,
+			struct core_err *err);
+
+/** IAM tag key/value character rules (ASCII subset + any UTF-8 letter). */
+int gw_sts_valid_tag(const char *key, const char *value);
+
 /** RoleSessionName / SourceIdentity pattern: [\w+=,.@-]{2,64}. */
 int gw_sts_valid_session_name(const char *s);
 

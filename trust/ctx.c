@@ -172,3 +172,10 @@ trust_ctx_add_empty_set(struct trust_ctx *ctx, const char *key)
 		return;
 	(void)trust_ctx_key_get(ctx, key);
 }
+
+void
+trust_ctx_exact_principals(struct trust_ctx *ctx, int on)
+{
+	if (ctx != NULL)
+		ctx->exact_principals = on != 0;
+}

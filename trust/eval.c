@@ -291,8 +291,10 @@ trust_cond_eval(const struct trust_cond *c, const struct trust_ctx *ctx,
 static int
 trust_princ_match(const struct trust_stmt *st, const struct trust_ctx *ctx)
 {
-	if (!st->has_principal || st->principal_any)
+	if (!st->has_principal)
 		return 1;
+	if (st->principal_any)
+		return !ctx->exact_principals;
 	for (size_t i = 0; i < st->nprinc; i++) {
 		const struct trust_princ *pr = &st->princ[i];
 
@@ -301,8 +303,11 @@ trust_princ_match(const struct trust_stmt *st, const struct trust_ctx *ctx)
 
 			if (strcmp(pr->type, cp->type) != 0)
 				continue;
-			if (strcmp(pr->value, "*") == 0 ||
-			    strcmp(pr->value, cp->value) == 0)
+			if (strcmp(pr->value, cp->value) == 0)
+				return 1;
+			if (ctx->exact_principals)
+				continue;
+			if (strcmp(pr->value, "*") == 0)
 				return 1;
 			if (pr->account != NULL && cp->account != NULL &&
 			    strcmp(pr->account, cp->account) == 0)

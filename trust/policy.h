@@ -57,6 +57,13 @@ void trust_ctx_free(struct trust_ctx *ctx);
  */
 void trust_ctx_add_principal(struct trust_ctx *ctx, const char *type,
 			     const char *value);
+/**
+ * on != 0: a statement's Principal matches only through an entry equal to
+ * an added identity — account ids, ":root" and "*" no longer match. Used to
+ * tell whether a resource policy names the caller itself (then, within one
+ * account, no identity-policy grant is needed, as on AWS).
+ */
+void trust_ctx_exact_principals(struct trust_ctx *ctx, int on);
 void trust_ctx_set_action(struct trust_ctx *ctx, const char *action);
 void trust_ctx_set_resource(struct trust_ctx *ctx, const char *arn);
 

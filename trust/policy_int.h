@@ -155,6 +155,7 @@ struct trust_ctx_key {
 struct trust_ctx {
 	struct trust_ctx_princ *princ;
 	size_t nprinc;
+	int exact_principals;	/* only Principal entries naming a ctx principal */
 	char *action;
 	char *resource;
 	struct trust_ctx_key *keys;

@@ -1322,6 +1322,52 @@ test_value_parsers(void **state)
 	}
 }
 
+/* Exact mode: only a Principal entry naming the caller itself counts. */
+static void
+test_exact_principals(void **state)
+{
+	static const struct {
+		const char *name, *principal;
+		int normal, exact;
+	} cases[] = {
+	    {"account id", "\"111122223333\"", TRUST_ALLOW, TRUST_IMPLICIT_DENY},
+	    {"account root", "\"arn:aws:iam::111122223333:root\"", TRUST_ALLOW,
+	     TRUST_IMPLICIT_DENY},
+	    {"star", "\"*\"", TRUST_ALLOW, TRUST_IMPLICIT_DENY},
+	    {"user arn", "\"arn:aws:iam::111122223333:user/alice\"", TRUST_ALLOW,
+	     TRUST_ALLOW},
+	    {"other user", "\"arn:aws:iam::111122223333:user/bob\"",
+	     TRUST_IMPLICIT_DENY, TRUST_IMPLICIT_DENY},
+	    {"other account", "\"444455556666\"", TRUST_IMPLICIT_DENY,
+	     TRUST_IMPLICIT_DENY},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char json[512];
+		struct trust_policy *p;
+		const struct trust_policy *ps[1];
+		struct trust_ctx *ctx = trust_ctx_new();
+
+		snprintf(json, sizeof(json),
+			 "{\"Version\":\"2012-10-17\",\"Statement\":[{"
+			 "\"Effect\":\"Allow\",\"Principal\":{\"AWS\":%s},"
+			 "\"Action\":\"sts:AssumeRole\"}]}", cases[i].principal);
+		p = parse_or_fail(cases[i].name, json, TRUST_KIND_TRUST);
+		ps[0] = p;
+		trust_ctx_add_principal(ctx, "AWS",
+					"arn:aws:iam::111122223333:user/alice");
+		trust_ctx_set_action(ctx, "sts:AssumeRole");
+		if ((int)eval_both(cases[i].name, ps, 1, ctx) != cases[i].normal)
+			fail_msg("%s: normal mode", cases[i].name);
+		trust_ctx_exact_principals(ctx, 1);
+		if ((int)eval_both(cases[i].name, ps, 1, ctx) != cases[i].exact)
+			fail_msg("%s: exact mode", cases[i].name);
+		trust_ctx_free(ctx);
+		trust_policy_free(p);
+	}
+}
+
 int
 main(void)
 {
@@ -1343,6 +1389,7 @@ main(void)
 	    cmocka_unit_test(test_wildcard_match),
 	    cmocka_unit_test(test_arn_match),
 	    cmocka_unit_test(test_value_parsers),
+	    cmocka_unit_test(test_exact_principals),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
