@@ -16,6 +16,10 @@
 #define FED_SIGV4_MAX_SKEW 900			/* ±15 minutes (RequestExpired) */
 #define FED_SIGV4_MAX_PRESIGN_EXPIRES 604800	/* 7 days */
 #define FED_SIGV4_MAX_SIGNED_HEADERS 64
+#define FED_SIGV4_MAX_AUTH_HEADER 8192		/* Authorization value */
+#define FED_SIGV4_MAX_QUERY 32768		/* raw query string */
+#define FED_SIGV4_MAX_PATH 16384		/* raw path */
+#define FED_SIGV4_MAX_TOKEN 16384		/* X-Amz-Security-Token */
 
 struct fed_sigv4_header {
 	const char *name;	/* any case */
@@ -46,6 +50,9 @@ struct fed_sigv4_auth {
 	size_t n_signed_headers;
 	char signature[65];	/* lowercase hex */
 	const char *security_token; /* X-Amz-Security-Token (header or query); borrowed */
+	/* Storage behind security_token when it was percent-decoded from the
+	 * query (presigned form); owned, freed by fed_sigv4_auth_clear. */
+	char *security_token_buf;
 };
 
 /**
@@ -64,6 +71,8 @@ void fed_sigv4_auth_clear(struct fed_sigv4_auth *a);
  * CORE_EREQUEST_EXPIRED "Signature expired: ... is now earlier than ..."),
  * scope date equals the date of amz_date; presigned: now within
  * [request_time - skew, request_time + expires] (else CORE_EREQUEST_EXPIRED).
+ * A scope date other than the day of amz_date is CORE_ESIGNATURE, as AWS
+ * answers it.
  */
 int fed_sigv4_check_time(const struct fed_sigv4_auth *a, int64_t now,
 			 struct core_err *err);
@@ -72,7 +81,13 @@ int fed_sigv4_check_time(const struct fed_sigv4_auth *a, int64_t now,
  * Recompute the signature with secret (the 40-char secret access key) and
  * compare in constant time. CORE_ESIGNATURE on mismatch with AWS's message
  * "The request signature we calculated does not match the signature you
- * provided. Check your AWS Secret Access Key and signing method."
+ * provided. Check your AWS Secret Access Key and signing method. Consult
+ * the service documentation for details." Also CORE_ESIGNATURE when a
+ * signed header is absent or the body does not match a hex
+ * x-amz-content-sha256, and CORE_EINCOMPLETE_SIG for what cannot be
+ * canonicalized: STREAMING-* payloads, malformed %-escapes in the query (or
+ * an S3 path), UNSIGNED-PAYLOAD for a service other than s3 when the body is
+ * present, a body that is needed but NULL, oversize input.
  */
 int fed_sigv4_verify(const struct fed_sigv4_msg *m,
 		     const struct fed_sigv4_auth *a, const char *secret,
