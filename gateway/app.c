@@ -11,6 +11,7 @@
 #include "core/timeutil.h"
 #include "federation/oidc.h"
 #include "gateway/audit.h"
+#include "gateway/authorize.h"
 #include "gateway/conf.h"
 #include "gateway/devidp.h"
 #include "gateway/sts.h"
@@ -96,6 +97,9 @@ gw_app_handle(struct gw_app *app, struct gw_req *req, struct gw_resp *resp)
 		gw_resp_text(resp, 200, "application/json", "{\"status\":\"ok\"}\n");
 	else if (strcmp(req->path, "/readyz") == 0 && get)
 		handle_readyz(app, resp);
+	else if (strcmp(req->path, GW_AUTHORIZE_PATH) == 0 &&
+		 (get || strcmp(req->method, "POST") == 0))
+		gw_authorize_handle(app, req, resp);
 	else if (app->devidp != NULL && path_is(req->path, GW_DEVIDP_PATH))
 		gw_devidp_handle(app->devidp, req, resp);
 	else if (strcmp(req->path, "/") == 0) {

@@ -81,6 +81,9 @@ put_identity(struct core_buf *b, const struct gw_audit_event *ev)
 	put_str(b, "userName", ev->user_name, 1);
 	put_str(b, "identityProvider", ev->identity_provider, 1);
 	put_str(b, "tokenHash", ev->token_hash, 1);
+	put_str(b, "arn", ev->arn, 1);
+	put_str(b, "accountId", ev->account_id, 1);
+	put_str(b, "accessKeyId", ev->caller_key_id, 1);
 	core_buf_puts(b, "}");
 }
 
@@ -88,8 +91,14 @@ static void
 put_request(struct core_buf *b, const struct gw_audit_event *ev)
 {
 	core_buf_puts(b, ",\"requestParameters\":{");
-	put_str(b, "roleArn", ev->role_arn ? ev->role_arn : "", 0);
-	put_str(b, "roleSessionName", ev->role_session_name, 1);
+	if (ev->action != NULL) {
+		put_str(b, "action", ev->action, 0);
+	} else {
+		put_str(b, "roleArn", ev->role_arn ? ev->role_arn : "", 0);
+		put_str(b, "roleSessionName", ev->role_session_name, 1);
+	}
+	put_str(b, "resource", ev->resource, 1);
+	put_str(b, "decision", ev->decision, 1);
 	if (ev->duration_seconds > 0)
 		core_buf_printf(b, ",\"durationSeconds\":%d",
 				ev->duration_seconds);

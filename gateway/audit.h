@@ -28,6 +28,13 @@ struct gw_audit_event {
 	const char *user_name;		/* sub */
 	const char *identity_provider;	/* provider_id */
 	const char *token_hash;		/* short hash of jti/token, to correlate */
+	const char *arn;		/* signed calls: caller ARN */
+	const char *account_id;		/* signed calls: caller account */
+	const char *caller_key_id;	/* signed calls: key used (not secret) */
+	/* requestParameters of other actions (AssumeRole, /authorize) */
+	const char *action;		/* /authorize: evaluated action */
+	const char *resource;		/* /authorize: evaluated resource */
+	const char *decision;		/* /authorize: allowed | explicitDeny | implicitDeny */
 	/* requestParameters */
 	const char *role_arn;
 	const char *role_session_name;

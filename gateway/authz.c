@@ -8,8 +8,10 @@
 #include "core/log.h"
 #include "core/mem.h"
 #include "core/timeutil.h"
+#include "federation/mint.h"
 #include "federation/oidc.h"
 #include "gateway/app.h"
+#include "gateway/authn.h"
 #include "gateway/conf.h"
 #include "gateway/http.h"
 #include "trust/policy.h"
@@ -28,22 +30,19 @@ gw_tag_bytes(const struct fed_identity *id)
 	return n;
 }
 
-const struct gw_named_policy *
-gw_role_policy_by_arn(const struct gw_role *role, const char *arn)
+int
+gw_authz_check_policy_arns(struct gw_app *app, const char *const *arns,
+			   size_t n, struct core_err *err)
 {
-	char prefix[64];
-	size_t plen;
-
-	if (role == NULL)
-		return NULL;
-	plen = (size_t)snprintf(prefix, sizeof(prefix), "arn:aws:iam::%s:policy/",
-				role->account_id);
-	if (strncmp(arn, prefix, plen) != 0)
-		return NULL;
-	for (size_t i = 0; i < role->n_policies; i++)
-		if (strcmp(role->policies[i].name, arn + plen) == 0)
-			return &role->policies[i];
-	return NULL;
+	for (size_t i = 0; i < n; i++) {
+		if (gw_conf_find_managed_policy(app->conf, arns[i]) == NULL) {
+			core_err_set(err, CORE_EINVALID_PARAM, "policy_arn_unknown",
+				     "Policy %.2048s does not exist or is not "
+				     "attachable.", arns[i]);
+			return -1;
+		}
+	}
+	return 0;
 }
 
 /* IAM tag rules (sts-wire.md §2): bounded lengths, no "aws:" prefix. */
@@ -184,4 +183,193 @@ deny:
 		     role == NULL ? "role_unknown" : "trust_policy_denied",
 		     "Not authorized to perform %s", denied);
 	return -1;
+}
+
+/* ---- permissions of authenticated callers ([2/5]) ---- */
+
+#define MAX_POLICIES 64
+
+static void
+add_tags(struct trust_ctx *ctx, const struct gw_tag *tags, size_t n,
+	 const struct fed_session *s)
+{
+	for (size_t i = 0; i < n; i++) {
+		int overridden = 0;
+		char *k;
+
+		/* Session tags win over role/user tags with the same key
+		 * (keys compare case-insensitively, as IAM tags do). */
+		for (size_t j = 0; s != NULL && j < s->n_tags; j++)
+			overridden |= strcasecmp(s->tags[j].key, tags[i].key) == 0;
+		if (overridden)
+			continue;
+		k = core_xasprintf("aws:PrincipalTag/%s", tags[i].key);
+		trust_ctx_add(ctx, k, tags[i].value);
+		free(k);
+	}
+	for (size_t j = 0; s != NULL && j < s->n_tags; j++) {
+		char *k = core_xasprintf("aws:PrincipalTag/%s", s->tags[j].key);
+
+		trust_ctx_add(ctx, k, s->tags[j].value);
+		free(k);
+	}
+}
+
+/* Web-identity keys that survive into later requests (sts-wire.md §3). */
+static void
+add_federated_keys(struct trust_ctx *ctx, const struct fed_session *s)
+{
+	const char *id;
+	char *k;
+
+	if (s == NULL || s->federated_provider == NULL)
+		return;
+	trust_ctx_add(ctx, "aws:FederatedProvider", s->federated_provider);
+	id = strstr(s->federated_provider, ":oidc-provider/");
+	if (id == NULL || s->subject == NULL)
+		return;
+	k = core_xasprintf("%s:sub", id + strlen(":oidc-provider/"));
+	trust_ctx_add(ctx, k, s->subject);
+	free(k);
+}
+
+void
+gw_authz_principal_keys(struct gw_app *app, struct trust_ctx *ctx,
+			const struct gw_principal *p, const char *source_ip,
+			int64_t now)
+{
+	const struct fed_session *s = p->session;
+	char buf[64];
+
+	(void)app;
+	trust_ctx_add(ctx, "aws:userid", p->user_id);
+	trust_ctx_add(ctx, "aws:PrincipalAccount", p->account);
+	if (p->kind == GW_PRINCIPAL_ROLE_SESSION) {
+		trust_ctx_add(ctx, "aws:PrincipalArn", s->role_arn);
+		trust_ctx_add(ctx, "aws:PrincipalType", "AssumedRole");
+		add_tags(ctx, p->role ? p->role->tags : NULL,
+			 p->role ? p->role->n_tags : 0, s);
+	} else {
+		trust_ctx_add(ctx, "aws:PrincipalArn", p->arn);
+		trust_ctx_add(ctx, "aws:username", p->user ? p->user->name : p->name);
+		trust_ctx_add(ctx, "aws:PrincipalType", "User");
+		add_tags(ctx, p->user ? p->user->tags : NULL,
+			 p->user ? p->user->n_tags : 0, s);
+	}
+	if (s != NULL && s->source_identity != NULL)
+		trust_ctx_add(ctx, "aws:SourceIdentity", s->source_identity);
+	if (s != NULL) {
+		core_time_iso8601(s->issued_at, buf, sizeof(buf));
+		trust_ctx_add(ctx, "aws:TokenIssueTime", buf);
+	}
+	add_federated_keys(ctx, s);
+	trust_ctx_add(ctx, "aws:SourceIp", source_ip);
+	core_time_iso8601(now, buf, sizeof(buf));
+	trust_ctx_add(ctx, "aws:CurrentTime", buf);
+	snprintf(buf, sizeof(buf), "%lld", (long long)now);
+	trust_ctx_add(ctx, "aws:EpochTime", buf);
+	trust_ctx_add(ctx, "aws:SecureTransport", "false");
+	trust_ctx_add(ctx, "aws:MultiFactorAuthPresent", "false");
+}
+
+/* Inline policies plus attached managed ones; missing ARNs are skipped
+ * (the config loader refuses them, so none are missing in practice). */
+static size_t
+collect_identity(struct gw_app *app, const struct gw_principal *p,
+		 const struct trust_policy **out)
+{
+	const struct gw_named_policy *inl = NULL;
+	char *const *arns = NULL;
+	size_t n_inl = 0, n_arns = 0, n = 0;
+
+	if (p->kind == GW_PRINCIPAL_ROLE_SESSION && p->role != NULL) {
+		inl = p->role->policies, n_inl = p->role->n_policies;
+		arns = p->role->managed_policy_arns;
+		n_arns = p->role->n_managed_policy_arns;
+	} else if (p->kind != GW_PRINCIPAL_ROLE_SESSION && p->user != NULL) {
+		inl = p->user->policies, n_inl = p->user->n_policies;
+		arns = p->user->managed_policy_arns;
+		n_arns = p->user->n_managed_policy_arns;
+	}
+	for (size_t i = 0; i < n_inl && n < MAX_POLICIES; i++)
+		out[n++] = inl[i].policy;
+	for (size_t i = 0; i < n_arns && n < MAX_POLICIES; i++) {
+		const struct gw_named_policy *mp =
+		    gw_conf_find_managed_policy(app->conf, arns[i]);
+
+		if (mp != NULL)
+			out[n++] = mp->policy;
+	}
+	return n;
+}
+
+/* Session policies carried by a role session: inline Policy + PolicyArns. */
+static size_t
+collect_session(struct gw_app *app, const struct fed_session *s,
+		const struct trust_policy **out, struct trust_policy **parsed)
+{
+	size_t n = 0;
+
+	*parsed = NULL;
+	if (s == NULL)
+		return 0;
+	if (s->session_policy != NULL) {
+		struct core_err err = {0};
+
+		/* Validated when the session was issued; a failure now means
+		 * the grammar changed: deny rather than widen. */
+		*parsed = trust_policy_parse(s->session_policy,
+					     strlen(s->session_policy),
+					     TRUST_KIND_IDENTITY, &err);
+		out[n++] = *parsed; /* NULL entry: see below */
+	}
+	for (size_t i = 0; i < s->n_policy_arns && n < MAX_POLICIES; i++) {
+		const struct gw_named_policy *mp =
+		    gw_conf_find_managed_policy(app->conf, s->policy_arns[i]);
+
+		out[n++] = mp ? mp->policy : NULL;
+	}
+	return n;
+}
+
+static int
+any_null(const struct trust_policy *const *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (v[i] == NULL)
+			return 1;
+	return 0;
+}
+
+enum trust_decision
+gw_authz_permissions(struct gw_app *app, const struct gw_principal *p,
+		     const struct trust_ctx *ctx, struct core_buf *trace)
+{
+	const struct trust_policy *idp[MAX_POLICIES], *sp[MAX_POLICIES];
+	struct trust_policy *parsed = NULL;
+	size_t n_id = collect_identity(app, p, idp);
+	size_t n_s = collect_session(app, p->session, sp, &parsed);
+	enum trust_decision d, ds;
+
+	d = trust_eval(idp, n_id, ctx, trace);
+	if (d == TRUST_EXPLICIT_DENY || n_s == 0)
+		goto out;
+	/* A session policy that cannot be used any more denies everything. */
+	if (any_null(sp, n_s)) {
+		if (trace != NULL)
+			core_buf_puts(trace, "session policy unavailable: deny\n");
+		d = TRUST_IMPLICIT_DENY;
+		goto out;
+	}
+	if (trace != NULL)
+		core_buf_puts(trace, "session policies:\n");
+	/* Effective permissions = identity ∩ session (explicit deny wins). */
+	ds = trust_eval(sp, n_s, ctx, trace);
+	if (ds == TRUST_EXPLICIT_DENY)
+		d = TRUST_EXPLICIT_DENY;
+	else if (ds != TRUST_ALLOW && d == TRUST_ALLOW)
+		d = TRUST_IMPLICIT_DENY;
+out:
+	trust_policy_free(parsed);
+	return d;
 }

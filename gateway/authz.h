@@ -12,6 +12,9 @@ struct gw_req;
 struct gw_role;
 struct gw_named_policy;
 struct fed_identity;
+struct gw_principal;
+struct trust_ctx;
+struct core_buf;
 
 /**
  * May this web identity assume role (NULL: no such role)? Builds the
@@ -33,10 +36,33 @@ int gw_trust_web_identity(struct gw_app *app, const struct gw_req *req,
 size_t gw_tag_bytes(const struct fed_identity *id);
 
 /**
- * The role's named policy that arn (arn:aws:iam::ACCT:policy/NAME) names,
- * with ACCT the role's account; NULL if none.
+ * Condition keys that describe an authenticated caller, as AWS sets them
+ * for later requests: aws:userid, aws:username (users), aws:PrincipalArn
+ * (the role ARN for role sessions), aws:PrincipalAccount, aws:PrincipalType,
+ * aws:PrincipalTag/K (role or user tags, overridden by session tags),
+ * aws:SourceIdentity, aws:FederatedProvider, <provider>:sub, plus the
+ * request's aws:SourceIp, aws:CurrentTime, aws:EpochTime.
  */
-const struct gw_named_policy *gw_role_policy_by_arn(const struct gw_role *role,
-						    const char *arn);
+void gw_authz_principal_keys(struct gw_app *app, struct trust_ctx *ctx,
+			     const struct gw_principal *p,
+			     const char *source_ip, int64_t now);
+
+/**
+ * What the caller's permissions allow for the action/resource already set
+ * in ctx: identity policies (inline + attached managed) of its user or
+ * role, intersected with the session policies the session carries.
+ * An explicit Deny anywhere wins. trace (may be NULL) gets the reasoning.
+ */
+enum trust_decision gw_authz_permissions(struct gw_app *app,
+					 const struct gw_principal *p,
+					 const struct trust_ctx *ctx,
+					 struct core_buf *trace);
+
+/**
+ * Resolve session PolicyArns: each must name a configured managed policy.
+ * 0, or -1 with CORE_EINVALID_PARAM naming the unknown ARN.
+ */
+int gw_authz_check_policy_arns(struct gw_app *app, const char *const *arns,
+			       size_t n, struct core_err *err);
 
 #endif /* GW_AUTHZ_H */

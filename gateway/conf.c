@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include <jansson.h>
+#include <openssl/crypto.h>
 #include <yaml.h>
 
 #include "core/mem.h"
@@ -35,6 +36,14 @@
 #define CONF_MAX_ROLES 4096
 #define CONF_MAX_POLICIES 64
 #define CONF_MAX_ALIASES 16
+#define CONF_MAX_USERS 4096
+#define CONF_MAX_KEYS 16		/* access keys per user */
+#define CONF_MAX_MANAGED 4096		/* managed_policies entries */
+#define CONF_MAX_ATTACHED 20		/* IAM: managed policies per principal */
+#define CONF_MAX_TAGS 50		/* IAM: tags per principal */
+#define CONF_MAX_ACCOUNTS 1000
+#define CONF_SECRET_MIN 16
+#define CONF_SECRET_MAX 128
 #define CONF_PATH_LEN 128
 
 #define CONF_DEFAULT_LISTEN_HOST "127.0.0.1"
@@ -72,6 +81,22 @@ struct conf_ld {
 	int *issuer_lines;	/* parallel to conf->providers */
 	int top_lines[16];
 	int key_line;		/* line of the key whose handler runs */
+	int secrets_ok;		/* inline secrets allowed: text is private */
+	char **mp_accounts;	/* parallel to conf->managed_policies */
+	int *mp_lines;
+	struct conf_ref *refs;	/* managed policy attachments to resolve */
+	size_t n_refs, cap_refs;
+	int owner_is_user;	/* whose section is being walked */
+	size_t owner;
+};
+
+/* An attached managed policy ARN, resolved once all sections are read. */
+struct conf_ref {
+	int line;
+	int is_user;
+	size_t owner;
+	char *label;
+	char *arn;
 };
 
 struct prov_tmp {
@@ -82,6 +107,17 @@ struct prov_tmp {
 struct role_tmp {
 	struct gw_role r;
 	char *path;
+};
+
+struct mpol_tmp {
+	struct gw_named_policy p;
+	char *account_id;
+};
+
+struct key_tmp {
+	struct gw_access_key k;
+	char *file;
+	char *env;
 };
 
 /* ---- error collection ---- */
@@ -159,6 +195,9 @@ cn_free(struct cnode *n)
 	for (i = 0; i < n->n; i++)
 		cn_free(n->kids[i]);
 	free(n->kids);
+	/* Scalars may be inline access key secrets. */
+	if (n->str != NULL)
+		OPENSSL_cleanse(n->str, n->len);
 	free(n->str);
 	free(n);
 }
@@ -691,6 +730,174 @@ check_policy_name(const char *s, int plain)
 	return NULL;
 }
 
+/* Managed policies this loader defines: arn:aws:iam::ACCOUNT:policy/NAME. */
+static const char *
+check_policy_arn(const char *s, int plain)
+{
+	const char *msg = "must be a managed policy ARN, "
+			  "arn:aws:iam::ACCOUNT:policy/NAME";
+	size_t i;
+
+	if (strncmp(s, "arn:aws:iam::", 13) != 0)
+		return msg;
+	for (i = 13; i < 25; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return msg;
+	if (strncmp(s + 25, ":policy/", 8) != 0 ||
+	    check_policy_name(s + 33, 0) != NULL)
+		return msg;
+	return NULL;
+}
+
+/* Access key ids are not secret, but the value is not echoed: a secret
+ * pasted into the wrong field must not end up in a log. */
+static const char *
+check_key_id(const char *s, int plain)
+{
+	size_t i, n = strlen(s);
+
+	if (strncmp(s, "AKIA", 4) != 0 || n < 16 || n > 128)
+		return "must match AKIA[A-Z0-9]{12,124}";
+	for (i = 4; i < n; i++)
+		if (!((s[i] >= 'A' && s[i] <= 'Z') ||
+		      (s[i] >= '0' && s[i] <= '9')))
+			return "must match AKIA[A-Z0-9]{12,124}";
+	return NULL;
+}
+
+static const char *
+check_env_name(const char *s, int plain)
+{
+	if ((s[0] >= '0' && s[0] <= '9') || !name_chars_ok(s, 128, ""))
+		return "must be an environment variable name "
+		       "([A-Za-z_][A-Za-z0-9_]*, at most 128)";
+	return NULL;
+}
+
+/* Access key secrets: printable ASCII (SigV4 uses them as HMAC keys). */
+static const char *
+secret_msg(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n < CONF_SECRET_MIN || n > CONF_SECRET_MAX)
+		return "the secret must be 16 to 128 printable ASCII characters";
+	for (i = 0; i < n; i++)
+		if (s[i] < 0x20 || s[i] > 0x7e)
+			return "the secret must be 16 to 128 printable ASCII "
+			       "characters";
+	return NULL;
+}
+
+/*
+ * Next code point of well-formed UTF-8 (no overlongs, surrogates,
+ * noncharacters or C0/C1 controls). Advances *pp; -1 if bad.
+ */
+static int
+utf8_next(const unsigned char **pp, uint32_t *cpp)
+{
+	const unsigned char *p = *pp;
+	size_t len, i;
+	uint32_t cp;
+
+	if (*p < 0x80) {
+		len = 1;
+		cp = *p;
+	} else if ((*p & 0xe0) == 0xc0) {
+		len = 2;
+		cp = *p & 0x1f;
+	} else if ((*p & 0xf0) == 0xe0) {
+		len = 3;
+		cp = *p & 0x0f;
+	} else if ((*p & 0xf8) == 0xf0) {
+		len = 4;
+		cp = *p & 0x07;
+	} else
+		return -1;
+	for (i = 1; i < len; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return -1;
+		cp = cp << 6 | (p[i] & 0x3f);
+	}
+	if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) ||
+	    (len == 4 && cp < 0x10000) || cp > 0x10ffff)
+		return -1;
+	if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || (cp >= 0xfdd0 && cp <= 0xfdef) ||
+	    (cp & 0xfffe) == 0xfffe)
+		return -1;
+	*pp = p + len;
+	*cpp = cp;
+	return 0;
+}
+
+/*
+ * Characters of an IAM tag key or value, [\p{L}\p{Z}\p{N}_.:/=+\-@]; -1 if
+ * one is outside the class. ASCII is checked exactly; beyond ASCII every
+ * well-formed, non-control code point is taken as a letter, since fedgate
+ * carries no Unicode category tables (a known over-acceptance).
+ */
+static long
+tag_chars(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	uint32_t cp;
+	long n = 0;
+
+	while (*p != '\0') {
+		if (utf8_next(&p, &cp) < 0)
+			return -1;
+		if (cp < 0x80 && !((cp >= 'A' && cp <= 'Z') ||
+				   (cp >= 'a' && cp <= 'z') ||
+				   (cp >= '0' && cp <= '9') ||
+				   strchr(" _.:/=+-@", (int)cp) != NULL))
+			return -1;
+		n++;
+	}
+	return n;
+}
+
+/* Printable characters (any script); -1 on a control or bad UTF-8. */
+static long
+printable_chars(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	uint32_t cp;
+	long n = 0;
+
+	while (*p != '\0') {
+		if (utf8_next(&p, &cp) < 0)
+			return -1;
+		n++;
+	}
+	return n;
+}
+
+static const char *
+tag_key_msg(const struct cnode *k)
+{
+	long n = tag_chars(k->str);
+
+	if (strlen(k->str) != k->len || n < 1 || n > 128)
+		return "tag keys must be 1 to 128 letters, digits, spaces or "
+		       "_.:/=+-@";
+	/* IAM reserves the prefix, whatever its case. */
+	if (strncasecmp(k->str, "aws:", 4) == 0)
+		return "tag keys must not start with 'aws:' (reserved)";
+	return NULL;
+}
+
+static const char *
+tag_value_msg(const char *s)
+{
+	long n = tag_chars(s);
+
+	if (n < 0 || n > 256)
+		return "tag values must be 0 to 256 letters, digits, spaces or "
+		       "_.:/=+-@";
+	return NULL;
+}
+
 /* ---- table walker ---- */
 
 static void conf_listen(struct conf_ld *, const struct cnode *, void *,
@@ -701,8 +908,21 @@ static void conf_roles(struct conf_ld *, const struct cnode *, void *,
 		       const char *);
 static void conf_trust_policy(struct conf_ld *, const struct cnode *, void *,
 			      const char *);
-static void conf_policies(struct conf_ld *, const struct cnode *, void *,
-			  const char *);
+#define CONF_HANDLER(fn) \
+	static void fn(struct conf_ld *, const struct cnode *, void *, const char *)
+CONF_HANDLER(conf_role_policies);
+CONF_HANDLER(conf_role_managed);
+CONF_HANDLER(conf_role_tags);
+CONF_HANDLER(conf_managed_policies);
+CONF_HANDLER(conf_mpol_document);
+CONF_HANDLER(conf_accounts);
+CONF_HANDLER(conf_users);
+CONF_HANDLER(conf_access_keys);
+CONF_HANDLER(conf_user_policies);
+CONF_HANDLER(conf_user_managed);
+CONF_HANDLER(conf_user_tags);
+CONF_HANDLER(conf_key_inline);
+#undef CONF_HANDLER
 
 #include "gateway/conf_table.h"
 
@@ -1065,12 +1285,12 @@ conf_trust_policy(struct conf_ld *ld, const struct cnode *v, void *obj,
 		       &r->trust_json, &r->trust);
 }
 
+/* Inline permission policies {NAME: policy} of a role or a user. */
 static void
-conf_policies(struct conf_ld *ld, const struct cnode *v, void *obj,
-	      const char *path)
+policies_into(struct conf_ld *ld, const struct cnode *v, const char *path,
+	      struct gw_named_policy **pp, size_t *np)
 {
-	struct gw_role *r = &((struct role_tmp *)obj)->r;
-	struct gw_named_policy *np;
+	struct gw_named_policy *dst;
 	char kpath[CONF_PATH_LEN];
 	const struct cnode *k;
 	const char *msg;
@@ -1086,25 +1306,349 @@ conf_policies(struct conf_ld *ld, const struct cnode *v, void *obj,
 			 CONF_MAX_POLICIES);
 		return;
 	}
-	r->policies = core_xcalloc(v->n / 2 + 1, sizeof(*r->policies));
+	*pp = core_xcalloc(v->n / 2 + 1, sizeof(**pp));
 	for (i = 0; i + 1 < v->n; i += 2) {
 		k = v->kids[i];
 		path_key(kpath, sizeof(kpath), path, k->str);
 		msg = check_policy_name(k->str, k->plain);
-		for (j = 0; msg == NULL && j < r->n_policies; j++)
-			if (strcmp(r->policies[j].name, k->str) == 0)
+		if (msg == NULL && strlen(k->str) != k->len)
+			msg = "contains a NUL character";
+		for (j = 0; msg == NULL && j < *np; j++)
+			if (strcmp((*pp)[j].name, k->str) == 0)
 				msg = "duplicate policy name";
 		if (msg != NULL) {
 			conf_err(ld, k->line, "%s: %s", kpath, msg);
 			continue;
 		}
-		np = &r->policies[r->n_policies];
+		dst = &(*pp)[*np];
 		if (policy_compile(ld, v->kids[i + 1], k->line, kpath,
-				   TRUST_KIND_IDENTITY, &np->json,
-				   &np->policy) < 0)
+				   TRUST_KIND_IDENTITY, &dst->json,
+				   &dst->policy) < 0)
 			continue;
-		np->name = core_xstrdup(k->str);
-		r->n_policies++;
+		dst->name = core_xstrdup(k->str);
+		(*np)++;
+	}
+}
+
+static void
+conf_role_policies(struct conf_ld *ld, const struct cnode *v, void *obj,
+		   const char *path)
+{
+	struct gw_role *r = &((struct role_tmp *)obj)->r;
+
+	policies_into(ld, v, path, &r->policies, &r->n_policies);
+}
+
+static void
+conf_user_policies(struct conf_ld *ld, const struct cnode *v, void *obj,
+		   const char *path)
+{
+	struct gw_user *u = obj;
+
+	policies_into(ld, v, path, &u->policies, &u->n_policies);
+}
+
+/* ---- tags ---- */
+
+/* Principal tags {KEY: VALUE}: IAM's character, length and count rules. */
+static void
+tags_into(struct conf_ld *ld, const struct cnode *v, const char *path,
+	  struct gw_tag **tp, size_t *np)
+{
+	char kpath[CONF_PATH_LEN];
+	const struct cnode *k;
+	const char *msg;
+	size_t i, j;
+	char *val;
+
+	if (v->type != CN_MAP) {
+		conf_err(ld, v->line, "%s: expected a mapping of key to value, "
+			 "got %s", path, cn_kind(v));
+		return;
+	}
+	if (v->n / 2 > CONF_MAX_TAGS) {
+		conf_err(ld, v->line, "%s: more than %d tags", path,
+			 CONF_MAX_TAGS);
+		return;
+	}
+	*tp = core_xcalloc(v->n / 2 + 1, sizeof(**tp));
+	for (i = 0; i + 1 < v->n; i += 2) {
+		k = v->kids[i];
+		path_key(kpath, sizeof(kpath), path, k->str);
+		msg = tag_key_msg(k);
+		if (msg != NULL) {
+			conf_err(ld, k->line, "%s: %s", kpath, msg);
+			continue;
+		}
+		/* IAM tag keys are unique case-insensitively. */
+		for (j = 0; j < i; j += 2)
+			if (strcasecmp(v->kids[j]->str, k->str) == 0)
+				break;
+		if (j < i) {
+			conf_err(ld, k->line, "%s: duplicate tag key (keys are "
+				 "case-insensitive; first at line %d)", kpath,
+				 v->kids[j]->line);
+			continue;
+		}
+		if (cn_str(ld, v->kids[i + 1], kpath, &val) < 0)
+			continue;
+		msg = tag_value_msg(val);
+		if (msg != NULL) {
+			conf_err(ld, v->kids[i + 1]->line, "%s: %s", kpath, msg);
+			free(val);
+			continue;
+		}
+		(*tp)[*np].key = core_xstrdup(k->str);
+		(*tp)[(*np)++].value = val;
+	}
+}
+
+static void
+conf_role_tags(struct conf_ld *ld, const struct cnode *v, void *obj,
+	       const char *path)
+{
+	struct gw_role *r = &((struct role_tmp *)obj)->r;
+
+	tags_into(ld, v, path, &r->tags, &r->n_tags);
+}
+
+static void
+conf_user_tags(struct conf_ld *ld, const struct cnode *v, void *obj,
+	       const char *path)
+{
+	struct gw_user *u = obj;
+
+	tags_into(ld, v, path, &u->tags, &u->n_tags);
+}
+
+/* ---- managed policies ---- */
+
+static void
+ref_add(struct conf_ld *ld, int line, const char *label, const char *arn)
+{
+	struct conf_ref *r;
+
+	if (ld->n_refs == ld->cap_refs) {
+		ld->cap_refs = ld->cap_refs ? ld->cap_refs * 2 : 16;
+		ld->refs = core_xrealloc(ld->refs,
+					 ld->cap_refs * sizeof(*ld->refs));
+	}
+	r = &ld->refs[ld->n_refs++];
+	r->line = line;
+	r->is_user = ld->owner_is_user;
+	r->owner = ld->owner;
+	r->label = core_xstrdup(label);
+	r->arn = core_xstrdup(arn);
+}
+
+/* Attached managed policy ARNs; existence is checked at the end. */
+static void
+managed_into(struct conf_ld *ld, const struct cnode *v, const char *path,
+	     char ***arnsp, size_t *np)
+{
+	char ipath[CONF_PATH_LEN];
+	const char *msg;
+	size_t i, j;
+	char *s;
+
+	if (v->type != CN_SEQ) {
+		conf_err(ld, v->line, "%s: expected a list, got %s", path,
+			 cn_kind(v));
+		return;
+	}
+	if (v->n > CONF_MAX_ATTACHED) {
+		conf_err(ld, v->line, "%s: at most %d managed policies can be "
+			 "attached", path, CONF_MAX_ATTACHED);
+		return;
+	}
+	*arnsp = core_xcalloc(v->n + 1, sizeof(char *));
+	for (i = 0; i < v->n; i++) {
+		path_idx(ipath, sizeof(ipath), path, i);
+		if (cn_str(ld, v->kids[i], ipath, &s) < 0)
+			continue;
+		msg = check_policy_arn(s, v->kids[i]->plain);
+		for (j = 0; msg == NULL && j < *np; j++)
+			if (strcmp((*arnsp)[j], s) == 0)
+				msg = "policy attached twice";
+		if (msg != NULL) {
+			conf_err(ld, v->kids[i]->line, "%s: %s", ipath, msg);
+			free(s);
+			continue;
+		}
+		ref_add(ld, v->kids[i]->line, ipath, s);
+		(*arnsp)[(*np)++] = s;
+	}
+}
+
+static void
+conf_role_managed(struct conf_ld *ld, const struct cnode *v, void *obj,
+		  const char *path)
+{
+	struct gw_role *r = &((struct role_tmp *)obj)->r;
+
+	managed_into(ld, v, path, &r->managed_policy_arns,
+		     &r->n_managed_policy_arns);
+}
+
+static void
+conf_user_managed(struct conf_ld *ld, const struct cnode *v, void *obj,
+		  const char *path)
+{
+	struct gw_user *u = obj;
+
+	managed_into(ld, v, path, &u->managed_policy_arns,
+		     &u->n_managed_policy_arns);
+}
+
+static void
+conf_mpol_document(struct conf_ld *ld, const struct cnode *v, void *obj,
+		   const char *path)
+{
+	struct mpol_tmp *mt = obj;
+
+	policy_compile(ld, v, ld->key_line, path, TRUST_KIND_IDENTITY,
+		       &mt->p.json, &mt->p.policy);
+}
+
+/* The long form names its own keys; a policy document never has these. */
+static int
+mpol_is_long(const struct cnode *v)
+{
+	size_t i;
+
+	if (v->type != CN_MAP)
+		return 0;
+	for (i = 0; i + 1 < v->n; i += 2)
+		if (strcmp(v->kids[i]->str, "document") == 0 ||
+		    strcmp(v->kids[i]->str, "account_id") == 0)
+			return 1;
+	return 0;
+}
+
+static void
+mpol_one(struct conf_ld *ld, const struct cnode *k, const struct cnode *v,
+	 const char *path)
+{
+	struct gw_conf *c = ld->conf;
+	size_t n = c->n_managed_policies;
+	struct mpol_tmp mt;
+	int lines[MPL_COUNT];
+
+	memset(&mt, 0, sizeof(mt));
+	if (mpol_is_long(v))
+		conf_walk(ld, v, conf_mpol, MPL_COUNT, &mt, path, lines);
+	else
+		policy_compile(ld, v, k->line, path, TRUST_KIND_IDENTITY,
+			       &mt.p.json, &mt.p.policy);
+	if (mt.p.policy == NULL) {
+		free(mt.account_id);
+		return;
+	}
+	mt.p.name = core_xstrdup(k->str);
+	c->managed_policies[n] = mt.p;
+	ld->mp_accounts[n] = mt.account_id;
+	ld->mp_lines[n] = k->line;
+	c->n_managed_policies++;
+}
+
+static void
+conf_managed_policies(struct conf_ld *ld, const struct cnode *v, void *obj,
+		      const char *path)
+{
+	struct gw_conf *c = ld->conf;
+	char kpath[CONF_PATH_LEN];
+	const struct cnode *k;
+	const char *msg;
+	size_t i;
+
+	if (v->type != CN_MAP) {
+		conf_err(ld, v->line, "%s: expected a mapping of name to "
+			 "policy, got %s", path, cn_kind(v));
+		return;
+	}
+	if (v->n / 2 > CONF_MAX_MANAGED) {
+		conf_err(ld, v->line, "%s: more than %d policies", path,
+			 CONF_MAX_MANAGED);
+		return;
+	}
+	c->managed_policies = core_xcalloc(v->n / 2 + 1,
+					   sizeof(*c->managed_policies));
+	ld->mp_accounts = core_xcalloc(v->n / 2 + 1, sizeof(char *));
+	ld->mp_lines = core_xcalloc(v->n / 2 + 1, sizeof(int));
+	for (i = 0; i + 1 < v->n; i += 2) {
+		k = v->kids[i];
+		path_key(kpath, sizeof(kpath), path, k->str);
+		msg = check_policy_name(k->str, k->plain);
+		if (msg == NULL && strlen(k->str) != k->len)
+			msg = "contains a NUL character";
+		if (msg != NULL) {
+			conf_err(ld, k->line, "%s: %s", kpath, msg);
+			continue;
+		}
+		mpol_one(ld, k, v->kids[i + 1], kpath);
+	}
+}
+
+/* ---- accounts ---- */
+
+static const char *
+account_key_msg(const struct cnode *v, size_t i)
+{
+	const struct cnode *k = v->kids[i];
+	size_t j;
+
+	if (strlen(k->str) != k->len)
+		return "contains a NUL character";
+	if (check_account(k->str, k->plain) != NULL)
+		return "account ids must be quoted 12-digit strings, e.g. "
+		       "\"111122223333\"";
+	for (j = 0; j < i; j += 2)
+		if (strcmp(v->kids[j]->str, k->str) == 0)
+			return "account listed twice";
+	return NULL;
+}
+
+static void
+conf_accounts(struct conf_ld *ld, const struct cnode *v, void *obj,
+	      const char *path)
+{
+	struct gw_conf *c = ld->conf;
+	char kpath[CONF_PATH_LEN];
+	const char *msg;
+	long n;
+	size_t i;
+	char *s;
+
+	if (v->type != CN_MAP) {
+		conf_err(ld, v->line, "%s: expected a mapping of account id to "
+			 "name, got %s", path, cn_kind(v));
+		return;
+	}
+	if (v->n / 2 > CONF_MAX_ACCOUNTS) {
+		conf_err(ld, v->line, "%s: more than %d accounts", path,
+			 CONF_MAX_ACCOUNTS);
+		return;
+	}
+	c->account_ids = core_xcalloc(v->n / 2 + 1, sizeof(char *));
+	c->account_names = core_xcalloc(v->n / 2 + 1, sizeof(char *));
+	for (i = 0; i + 1 < v->n; i += 2) {
+		path_key(kpath, sizeof(kpath), path, v->kids[i]->str);
+		msg = account_key_msg(v, i);
+		if (msg != NULL) {
+			conf_err(ld, v->kids[i]->line, "%s: %s", kpath, msg);
+			continue;
+		}
+		if (cn_str(ld, v->kids[i + 1], kpath, &s) < 0)
+			continue;
+		n = printable_chars(s);
+		if (n < 1 || n > 64) {
+			conf_err(ld, v->kids[i + 1]->line, "%s: account names "
+				 "must be 1 to 64 printable characters", kpath);
+			free(s);
+			continue;
+		}
+		c->account_ids[c->n_accounts] = core_xstrdup(v->kids[i]->str);
+		c->account_names[c->n_accounts++] = s;
 	}
 }
 
@@ -1277,10 +1821,253 @@ conf_roles(struct conf_ld *ld, const struct cnode *v, void *obj,
 		}
 		memset(&rt, 0, sizeof(rt));
 		rt.r = c->roles[i];
+		ld->owner_is_user = 0;
+		ld->owner = i;
 		conf_walk(ld, v->kids[i], conf_role, ROL_COUNT, &rt, ipath,
 			  lines);
 		c->roles[i] = rt.r;
 		ld->role_paths[i] = rt.path;
+	}
+}
+
+/* ---- users ---- */
+
+static void
+secret_str_free(char *s)
+{
+	if (s == NULL)
+		return;
+	OPENSSL_cleanse(s, strlen(s));
+	free(s);
+}
+
+/*
+ * Inline secrets are refused unless the text they come from is private:
+ * a world-readable config would hand the key to every local user.
+ */
+static void
+conf_key_inline(struct conf_ld *ld, const struct cnode *v, void *obj,
+		const char *path)
+{
+	struct key_tmp *kt = obj;
+	const char *msg;
+	char *s;
+
+	if (!ld->secrets_ok) {
+		conf_err(ld, v->line, "%s: inline secrets require the config "
+			 "file to be mode 0600 or stricter (or use secret_file "
+			 "or secret_env)", path);
+		return;
+	}
+	if (cn_str(ld, v, path, &s) < 0)
+		return;
+	msg = secret_msg(s, strlen(s));
+	if (msg != NULL) {
+		conf_err(ld, v->line, "%s: %s", path, msg);
+		secret_str_free(s);
+		return;
+	}
+	kt->k.secret = s;
+}
+
+/* The same secrecy rule as OpenBSD's check_file_secrecy, via the open fd. */
+static void
+secret_from_file(struct conf_ld *ld, struct key_tmp *kt, int line,
+		 const char *path)
+{
+	char buf[CONF_SECRET_MAX + 3];
+	struct stat sb;
+	size_t len = 0;
+	ssize_t r = 0;
+	const char *msg;
+	int fd;
+
+	/* O_NONBLOCK: a FIFO must not hang the loader before the S_ISREG
+	 * check; it has no effect on regular files. */
+	fd = open(kt->file, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0 || fstat(fd, &sb) != 0) {
+		conf_err(ld, line, "%s.secret_file: %s: %s", path, kt->file,
+			 strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		conf_err(ld, line, "%s.secret_file: %s: not a regular file",
+			 path, kt->file);
+		close(fd);
+		return;
+	}
+	if ((sb.st_mode & 077) != 0) {
+		conf_err(ld, line, "%s.secret_file: %s: accessible by group or "
+			 "other (mode %04o); run 'chmod 600 %s'", path,
+			 kt->file, (unsigned)(sb.st_mode & 07777), kt->file);
+		close(fd);
+		return;
+	}
+	while (len < sizeof(buf) - 1) {
+		r = read(fd, buf + len, sizeof(buf) - 1 - len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		len += (size_t)r;
+	}
+	close(fd);
+	if (r < 0) {
+		conf_err(ld, line, "%s.secret_file: %s: %s", path, kt->file,
+			 strerror(errno));
+		return;
+	}
+	if (len > 0 && buf[len - 1] == '\n')
+		len--;
+	buf[len] = '\0';
+	msg = secret_msg(buf, len);
+	if (msg != NULL)
+		conf_err(ld, line, "%s.secret_file: %s: %s (one trailing "
+			 "newline is ignored)", path, kt->file, msg);
+	else
+		kt->k.secret = core_xstrndup(buf, len);
+	OPENSSL_cleanse(buf, sizeof(buf));
+}
+
+static void
+secret_from_env(struct conf_ld *ld, struct key_tmp *kt, int line,
+		const char *path)
+{
+	const char *s = getenv(kt->env), *msg;
+
+	if (s == NULL || *s == '\0') {
+		conf_err(ld, line, "%s.secret_env: environment variable %s is "
+			 "not set or empty", path, kt->env);
+		return;
+	}
+	msg = secret_msg(s, strlen(s));
+	if (msg != NULL)
+		conf_err(ld, line, "%s.secret_env: %s: %s", path, kt->env,
+			 msg);
+	else
+		kt->k.secret = core_xstrdup(s);
+}
+
+/* Exactly one source; read it. Values are never put in messages. */
+static void
+key_secret(struct conf_ld *ld, struct key_tmp *kt, const int *lines,
+	   int mline, const char *path)
+{
+	int n, last = 0, i;
+
+	n = (lines[KEY_FILE] != 0) + (lines[KEY_ENV] != 0) +
+	    (lines[KEY_INLINE] != 0);
+	if (n == 0) {
+		conf_err(ld, mline, "%s: missing secret: set one of "
+			 "secret_file, secret_env or secret", path);
+		return;
+	}
+	if (n > 1) {
+		for (i = KEY_FILE; i <= KEY_INLINE; i++)
+			if (lines[i] > last)
+				last = lines[i];
+		conf_err(ld, last, "%s: secret_file, secret_env and secret are "
+			 "mutually exclusive", path);
+		secret_str_free(kt->k.secret);
+		kt->k.secret = NULL;
+		return;
+	}
+	if (kt->file != NULL)
+		secret_from_file(ld, kt, lines[KEY_FILE], path);
+	else if (kt->env != NULL)
+		secret_from_env(ld, kt, lines[KEY_ENV], path);
+}
+
+/* One access key; 0 if complete (*out set), -1 after reporting. */
+static int
+key_one(struct conf_ld *ld, const struct cnode *v, const char *path,
+	struct gw_access_key *out)
+{
+	struct key_tmp kt;
+	int lines[KEY_COUNT];
+
+	if (v->type != CN_MAP) {
+		conf_err(ld, v->line, "%s: expected a mapping, got %s", path,
+			 cn_kind(v));
+		return -1;
+	}
+	memset(&kt, 0, sizeof(kt));
+	conf_walk(ld, v, conf_key, KEY_COUNT, &kt, path, lines);
+	key_secret(ld, &kt, lines, v->line, path);
+	free(kt.file);
+	free(kt.env);
+	if (kt.k.id == NULL || kt.k.secret == NULL) {
+		free(kt.k.id);
+		secret_str_free(kt.k.secret);
+		return -1;
+	}
+	kt.k.line = v->line;
+	*out = kt.k;
+	return 0;
+}
+
+static void
+conf_access_keys(struct conf_ld *ld, const struct cnode *v, void *obj,
+		 const char *path)
+{
+	struct gw_user *u = obj;
+	char ipath[CONF_PATH_LEN];
+	size_t i;
+
+	if (v->type != CN_SEQ) {
+		conf_err(ld, v->line, "%s: expected a list, got %s", path,
+			 cn_kind(v));
+		return;
+	}
+	if (v->n > CONF_MAX_KEYS) {
+		conf_err(ld, v->line, "%s: more than %d access keys", path,
+			 CONF_MAX_KEYS);
+		return;
+	}
+	u->keys = core_xcalloc(v->n + 1, sizeof(*u->keys));
+	for (i = 0; i < v->n; i++) {
+		path_idx(ipath, sizeof(ipath), path, i);
+		if (key_one(ld, v->kids[i], ipath, &u->keys[u->n_keys]) == 0)
+			u->n_keys++;
+	}
+}
+
+static void
+conf_users(struct conf_ld *ld, const struct cnode *v, void *obj,
+	   const char *path)
+{
+	struct gw_conf *c = ld->conf;
+	char ipath[CONF_PATH_LEN];
+	int lines[USR_COUNT];
+	size_t i;
+
+	if (v->type != CN_SEQ) {
+		conf_err(ld, v->line, "%s: expected a list, got %s", path,
+			 cn_kind(v));
+		return;
+	}
+	if (v->n > CONF_MAX_USERS) {
+		conf_err(ld, v->line, "%s: more than %d users", path,
+			 CONF_MAX_USERS);
+		return;
+	}
+	c->users = core_xcalloc(v->n + 1, sizeof(*c->users));
+	c->n_users = v->n;
+	for (i = 0; i < v->n; i++) {
+		path_idx(ipath, sizeof(ipath), path, i);
+		c->users[i].line = v->kids[i]->line;
+		if (v->kids[i]->type != CN_MAP) {
+			conf_err(ld, v->kids[i]->line, "%s: expected a "
+				 "mapping, got %s", ipath,
+				 cn_kind(v->kids[i]));
+			continue;
+		}
+		ld->owner_is_user = 1;
+		ld->owner = i;
+		conf_walk(ld, v->kids[i], conf_user, USR_COUNT, &c->users[i],
+			  ipath, lines);
 	}
 }
 
@@ -1318,6 +2105,157 @@ roles_finish(struct conf_ld *ld)
 				break;
 			}
 		}
+	}
+}
+
+static const char *
+mpol_account(const struct conf_ld *ld, size_t i)
+{
+	return ld->mp_accounts[i] != NULL ? ld->mp_accounts[i] :
+					    ld->conf->account_id;
+}
+
+/* ARNs of managed policies; names unique per account, case-insensitively
+ * as IAM does. */
+static void
+managed_finish(struct conf_ld *ld)
+{
+	struct gw_conf *c = ld->conf;
+	struct gw_named_policy *p;
+	size_t i, j;
+
+	for (i = 0; i < c->n_managed_policies; i++) {
+		p = &c->managed_policies[i];
+		p->arn = core_xasprintf("arn:aws:iam::%s:policy/%s",
+					mpol_account(ld, i), p->name);
+		for (j = 0; j < i; j++) {
+			if (strcmp(mpol_account(ld, j), mpol_account(ld, i)) != 0 ||
+			    strcasecmp(c->managed_policies[j].name, p->name) != 0)
+				continue;
+			conf_err(ld, ld->mp_lines[i], "managed_policies.%s: "
+				 "managed policy '%s' already defined in "
+				 "account %s at line %d", p->name, p->name,
+				 mpol_account(ld, i), ld->mp_lines[j]);
+			break;
+		}
+	}
+}
+
+struct key_ref {
+	const char *id;
+	int line;
+	size_t user, key;
+};
+
+static int
+key_ref_cmp(const void *a, const void *b)
+{
+	const struct key_ref *x = a, *y = b;
+	int r = strcmp(x->id, y->id);
+
+	if (r != 0)
+		return r;
+	return x->line < y->line ? -1 : x->line > y->line;
+}
+
+/* Access key ids name one key of one user: sorted, not pairwise, since a
+ * config may hold tens of thousands of keys. */
+static void
+keys_unique(struct conf_ld *ld)
+{
+	struct gw_conf *c = ld->conf;
+	struct key_ref *refs;
+	size_t i, k, n = 0;
+
+	for (i = 0; i < c->n_users; i++)
+		n += c->users[i].n_keys;
+	if (n < 2)
+		return;
+	refs = core_xcalloc(n, sizeof(*refs));
+	n = 0;
+	for (i = 0; i < c->n_users; i++)
+		for (k = 0; k < c->users[i].n_keys; k++) {
+			refs[n].id = c->users[i].keys[k].id;
+			refs[n].line = c->users[i].keys[k].line;
+			refs[n].user = i;
+			refs[n++].key = k;
+		}
+	qsort(refs, n, sizeof(*refs), key_ref_cmp);
+	for (i = 1, k = 0; i < n; i++) {
+		if (strcmp(refs[i].id, refs[k].id) != 0) {
+			k = i;
+			continue;
+		}
+		conf_err(ld, refs[i].line, "users[%zu].access_keys[%zu].id: "
+			 "access key id %s is already used at line %d",
+			 refs[i].user, refs[i].key, refs[i].id, refs[k].line);
+	}
+	free(refs);
+}
+
+/* Defaults, ARNs and user ids, once the default account is known. */
+static void
+users_finish(struct conf_ld *ld)
+{
+	struct gw_conf *c = ld->conf;
+	struct gw_user *u, *o;
+	size_t i, j;
+
+	for (i = 0; i < c->n_users; i++) {
+		u = &c->users[i];
+		if (u->name == NULL)
+			continue;
+		if (u->account_id == NULL)
+			u->account_id = core_xstrdup(c->account_id);
+		if (u->path == NULL)
+			u->path = core_xstrdup("/");
+		u->arn = core_xasprintf("arn:aws:iam::%s:user%s%s",
+					u->account_id, u->path, u->name);
+		u->user_id = fed_mint_unique_id("AIDA", u->arn);
+		/* IAM user names are unique per account, case-insensitively. */
+		for (j = 0; j < i; j++) {
+			o = &c->users[j];
+			if (o->name != NULL &&
+			    strcmp(o->account_id, u->account_id) == 0 &&
+			    strcasecmp(o->name, u->name) == 0) {
+				conf_err(ld, u->line, "users[%zu].name: user "
+					 "'%s' already defined in account %s "
+					 "at line %d", i, u->name,
+					 u->account_id, o->line);
+				break;
+			}
+		}
+	}
+	keys_unique(ld);
+}
+
+/*
+ * Attached managed policies must exist and, as in IAM, belong to the
+ * principal's own account.
+ */
+static void
+refs_check(struct conf_ld *ld)
+{
+	struct gw_conf *c = ld->conf;
+	const struct conf_ref *r;
+	const char *acct;
+	size_t i;
+
+	for (i = 0; i < ld->n_refs; i++) {
+		r = &ld->refs[i];
+		if (gw_conf_find_managed_policy(c, r->arn) == NULL) {
+			conf_err(ld, r->line, "%s: managed policy '%s' is not "
+				 "defined in managed_policies", r->label,
+				 r->arn);
+			continue;
+		}
+		acct = r->is_user ? c->users[r->owner].account_id :
+				    c->roles[r->owner].account_id;
+		/* check_policy_arn fixed the account at offset 13. */
+		if (acct != NULL && strncmp(r->arn + 13, acct, 12) != 0)
+			conf_err(ld, r->line, "%s: '%s' belongs to another "
+				 "account; only managed policies of account %s "
+				 "can be attached", r->label, r->arn, acct);
 	}
 }
 
@@ -1418,6 +2356,9 @@ conf_finish(struct conf_ld *ld)
 	}
 	providers_finish(ld);
 	roles_finish(ld);
+	managed_finish(ld);
+	users_finish(ld);
+	refs_check(ld);
 	state_dir_check(ld);
 }
 
@@ -1451,22 +2392,42 @@ conf_build(struct conf_ld *ld, const char *text, size_t len)
 
 /* ---- public ---- */
 
-struct gw_conf *
-gw_conf_load_string(const char *text, size_t len, const char *name,
-		    FILE *errout, int *nerrors)
+static void
+conf_ld_clear(struct conf_ld *ld)
+{
+	const struct gw_conf *c = ld->conf;
+	size_t i;
+
+	if (ld->role_paths != NULL)
+		for (i = 0; i < c->n_roles; i++)
+			free(ld->role_paths[i]);
+	free(ld->role_paths);
+	free(ld->issuer_lines);
+	if (ld->mp_accounts != NULL)
+		for (i = 0; i < c->n_managed_policies; i++)
+			free(ld->mp_accounts[i]);
+	free(ld->mp_accounts);
+	free(ld->mp_lines);
+	for (i = 0; i < ld->n_refs; i++) {
+		free(ld->refs[i].label);
+		free(ld->refs[i].arn);
+	}
+	free(ld->refs);
+}
+
+/* secrets_ok: the text is not readable by group/other (inline secrets). */
+static struct gw_conf *
+conf_load_text(const char *text, size_t len, const char *name, int secrets_ok,
+	       FILE *errout, int *nerrors)
 {
 	struct conf_ld ld;
 	struct gw_conf *c;
-	size_t i;
 
 	memset(&ld, 0, sizeof(ld));
 	ld.name = name != NULL ? name : "<config>";
+	ld.secrets_ok = secrets_ok;
 	c = conf_build(&ld, text, len);
-	if (ld.role_paths != NULL)
-		for (i = 0; i < c->n_roles; i++)
-			free(ld.role_paths[i]);
-	free(ld.role_paths);
-	free(ld.issuer_lines);
+	conf_ld_clear(&ld);
 	if (nerrors != NULL)
 		*nerrors = ld.nerr;
 	conf_flush(&ld, errout);
@@ -1477,9 +2438,17 @@ gw_conf_load_string(const char *text, size_t len, const char *name,
 	return c;
 }
 
+/* A string has no file mode: the caller decides who can read it. */
+struct gw_conf *
+gw_conf_load_string(const char *text, size_t len, const char *name,
+		    FILE *errout, int *nerrors)
+{
+	return conf_load_text(text, len, name, 1, errout, nerrors);
+}
+
 /* Read at most CONF_MAX_BYTES + 1 so an oversized file is refused unread. */
 static char *
-conf_read_file(const char *path, size_t *lenp, FILE *errout)
+conf_read_file(const char *path, size_t *lenp, mode_t *modep, FILE *errout)
 {
 	struct stat sb;
 	char *buf;
@@ -1517,6 +2486,7 @@ conf_read_file(const char *path, size_t *lenp, FILE *errout)
 	}
 	buf[len] = '\0';
 	*lenp = len;
+	*modep = sb.st_mode;
 	return buf;
 }
 
@@ -1525,15 +2495,18 @@ gw_conf_load(const char *path, FILE *errout, int *nerrors)
 {
 	struct gw_conf *c;
 	size_t len;
+	mode_t mode;
 	char *text;
 
-	text = conf_read_file(path, &len, errout);
+	text = conf_read_file(path, &len, &mode, errout);
 	if (text == NULL) {
 		if (nerrors != NULL)
 			*nerrors = 1;
 		return NULL;
 	}
-	c = gw_conf_load_string(text, len, path, errout, nerrors);
+	c = conf_load_text(text, len, path, (mode & 077) == 0, errout,
+			   nerrors);
+	OPENSSL_cleanse(text, len);
 	free(text);
 	return c;
 }
@@ -1546,10 +2519,53 @@ named_policies_free(struct gw_named_policy *p, size_t n)
 	for (i = 0; i < n; i++) {
 		free(p[i].name);
 		free(p[i].json);
+		free(p[i].arn);
 		if (p[i].policy != NULL)
 			trust_policy_free(p[i].policy);
 	}
 	free(p);
+}
+
+static void
+strs_free(char **s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(s[i]);
+	free(s);
+}
+
+static void
+tags_free(struct gw_tag *t, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(t[i].key);
+		free(t[i].value);
+	}
+	free(t);
+}
+
+static void
+user_clear(struct gw_user *u)
+{
+	size_t i;
+
+	free(u->name);
+	free(u->account_id);
+	free(u->path);
+	free(u->arn);
+	free(u->user_id);
+	for (i = 0; i < u->n_keys; i++) {
+		free(u->keys[i].id);
+		secret_str_free(u->keys[i].secret);
+	}
+	free(u->keys);
+	named_policies_free(u->policies, u->n_policies);
+	strs_free(u->managed_policy_arns, u->n_managed_policy_arns);
+	tags_free(u->tags, u->n_tags);
 }
 
 void
@@ -1575,8 +2591,17 @@ gw_conf_free(struct gw_conf *c)
 			trust_policy_free(c->roles[i].trust);
 		named_policies_free(c->roles[i].policies,
 				    c->roles[i].n_policies);
+		strs_free(c->roles[i].managed_policy_arns,
+			  c->roles[i].n_managed_policy_arns);
+		tags_free(c->roles[i].tags, c->roles[i].n_tags);
 	}
 	free(c->roles);
+	for (i = 0; i < c->n_users; i++)
+		user_clear(&c->users[i]);
+	free(c->users);
+	named_policies_free(c->managed_policies, c->n_managed_policies);
+	strs_free(c->account_ids, c->n_accounts);
+	strs_free(c->account_names, c->n_accounts);
 	free(c->path);
 	free(c->public_url);
 	free(c->account_id);
@@ -1596,5 +2621,50 @@ gw_conf_find_role(const struct gw_conf *c, const char *arn)
 	for (i = 0; i < c->n_roles; i++)
 		if (c->roles[i].arn != NULL && strcmp(c->roles[i].arn, arn) == 0)
 			return &c->roles[i];
+	return NULL;
+}
+
+const struct gw_user *
+gw_conf_find_user_by_key(const struct gw_conf *c, const char *access_key_id,
+			 const struct gw_access_key **key)
+{
+	size_t i, k;
+
+	if (c == NULL || access_key_id == NULL)
+		return NULL;
+	for (i = 0; i < c->n_users; i++)
+		for (k = 0; k < c->users[i].n_keys; k++)
+			if (strcmp(c->users[i].keys[k].id, access_key_id) == 0) {
+				if (key != NULL)
+					*key = &c->users[i].keys[k];
+				return &c->users[i];
+			}
+	return NULL;
+}
+
+const struct gw_user *
+gw_conf_find_user(const struct gw_conf *c, const char *arn)
+{
+	size_t i;
+
+	if (c == NULL || arn == NULL)
+		return NULL;
+	for (i = 0; i < c->n_users; i++)
+		if (c->users[i].arn != NULL && strcmp(c->users[i].arn, arn) == 0)
+			return &c->users[i];
+	return NULL;
+}
+
+const struct gw_named_policy *
+gw_conf_find_managed_policy(const struct gw_conf *c, const char *arn)
+{
+	size_t i;
+
+	if (c == NULL || arn == NULL)
+		return NULL;
+	for (i = 0; i < c->n_managed_policies; i++)
+		if (c->managed_policies[i].arn != NULL &&
+		    strcmp(c->managed_policies[i].arn, arn) == 0)
+			return &c->managed_policies[i];
 	return NULL;
 }

@@ -16,6 +16,39 @@ struct gw_named_policy {
 	char *name;
 	char *json;			/* canonical JSON text (for session tokens, explain) */
 	struct trust_policy *policy;	/* compiled, TRUST_KIND_IDENTITY */
+	char *arn;			/* managed policies only: arn:aws:iam::ACCT:policy/NAME;
+					   NULL for inline (role/user) policies */
+};
+
+struct gw_tag {
+	char *key;			/* IAM tag key, 1..128 */
+	char *value;			/* 0..256 */
+};
+
+/* A long-term access key of an IAM user ("AKIA..."). */
+struct gw_access_key {
+	char *id;			/* ^AKIA[A-Z0-9]{12,124}$, unique across users */
+	char *secret;			/* 16..128 chars, from secret_file / secret_env /
+					   inline secret (inline only if the config file
+					   is not readable by group/other); wiped on free */
+	int line;
+};
+
+struct gw_user {
+	char *name;			/* [\w+=,.@-]{1,64}, unique per account */
+	char *account_id;		/* default: conf account_id */
+	char *path;			/* "/" default */
+	char *arn;			/* arn:aws:iam::ACCT:user{path}NAME */
+	char *user_id;			/* "AIDA" + 17 base32 of SHA-256(arn) (stable) */
+	struct gw_access_key *keys;
+	size_t n_keys;
+	struct gw_named_policy *policies; /* inline permission policies */
+	size_t n_policies;
+	char **managed_policy_arns;	/* attached managed policies (must exist) */
+	size_t n_managed_policy_arns;
+	struct gw_tag *tags;		/* principal tags: aws:PrincipalTag/K */
+	size_t n_tags;
+	int line;
 };
 
 struct gw_role {
@@ -28,6 +61,11 @@ struct gw_role {
 	struct trust_policy *trust;	/* compiled, TRUST_KIND_TRUST */
 	struct gw_named_policy *policies;
 	size_t n_policies;
+	char **managed_policy_arns;	/* attached managed policies (must exist) */
+	size_t n_managed_policy_arns;
+	struct gw_tag *tags;		/* role tags: become aws:PrincipalTag/K of its
+					   sessions and iam:ResourceTag/K when assumed */
+	size_t n_tags;
 	int line;			/* config line, for messages */
 };
 
@@ -55,6 +93,19 @@ struct gw_conf {
 
 	struct gw_role *roles;
 	size_t n_roles;
+
+	struct gw_user *users;
+	size_t n_users;
+
+	/* managed_policies: {NAME: policy} -> arn:aws:iam::<account_id>:policy/NAME;
+	   an entry may also be {account_id: "...", document: policy}. */
+	struct gw_named_policy *managed_policies;
+	size_t n_managed_policies;
+
+	/* accounts: {"111122223333": "prod"} human names (login page, [4/5]) */
+	char **account_ids;
+	char **account_names;
+	size_t n_accounts;
 };
 
 /**
@@ -76,5 +127,21 @@ void gw_conf_free(struct gw_conf *c);
 /** Find a role by its ARN (exact). NULL if none. */
 const struct gw_role *gw_conf_find_role(const struct gw_conf *c,
 					const char *arn);
+
+/**
+ * Find the user owning access key id (exact, constant-time over the id is
+ * not needed: ids are not secret). *key is set to the key. NULL if none.
+ */
+const struct gw_user *gw_conf_find_user_by_key(const struct gw_conf *c,
+					       const char *access_key_id,
+					       const struct gw_access_key **key);
+
+/** Find a user by ARN (exact). NULL if none. */
+const struct gw_user *gw_conf_find_user(const struct gw_conf *c,
+					const char *arn);
+
+/** Find a managed policy by ARN (exact). NULL if none. */
+const struct gw_named_policy *gw_conf_find_managed_policy(
+    const struct gw_conf *c, const char *arn);
 
 #endif /* GW_CONF_H */

@@ -54,7 +54,8 @@ struct conf_field {
 enum {
 	TOP_LISTEN, TOP_PUBLIC_URL, TOP_ACCOUNT_ID, TOP_STATE_DIR, TOP_STORE,
 	TOP_CLOCK_SKEW, TOP_AUDIT_LOG, TOP_THREADS, TOP_MAX_BODY,
-	TOP_PROVIDERS, TOP_ROLES, TOP_COUNT
+	TOP_PROVIDERS, TOP_ROLES, TOP_MANAGED, TOP_ACCOUNTS, TOP_USERS,
+	TOP_COUNT
 };
 
 static const struct conf_field conf_top[TOP_COUNT] = {
@@ -75,6 +76,9 @@ static const struct conf_field conf_top[TOP_COUNT] = {
 				   max_body_bytes, 1024, 1048576),
 	[TOP_PROVIDERS] = CONF_FN("providers", 0, conf_providers),
 	[TOP_ROLES] = CONF_FN("roles", 0, conf_roles),
+	[TOP_MANAGED] = CONF_FN("managed_policies", 0, conf_managed_policies),
+	[TOP_ACCOUNTS] = CONF_FN("accounts", 0, conf_accounts),
+	[TOP_USERS] = CONF_FN("users", 0, conf_users),
 };
 
 /* providers[]: struct prov_tmp (a fed_oidc_config plus loader-only keys). */
@@ -114,7 +118,7 @@ static const struct conf_field conf_provider[PRV_COUNT] = {
 /* roles[]: struct role_tmp (a gw_role plus its path). */
 enum {
 	ROL_NAME, ROL_PATH, ROL_ACCOUNT, ROL_MAX_DURATION, ROL_TRUST,
-	ROL_POLICIES, ROL_COUNT
+	ROL_POLICIES, ROL_MANAGED, ROL_TAGS, ROL_COUNT
 };
 
 static const struct conf_field conf_role[ROL_COUNT] = {
@@ -126,7 +130,54 @@ static const struct conf_field conf_role[ROL_COUNT] = {
 	[ROL_MAX_DURATION] = CONF_INT("max_session_duration", struct role_tmp,
 				      r.max_session_duration, 900, 43200),
 	[ROL_TRUST] = CONF_FN("trust_policy", 1, conf_trust_policy),
-	[ROL_POLICIES] = CONF_FN("policies", 0, conf_policies),
+	[ROL_POLICIES] = CONF_FN("policies", 0, conf_role_policies),
+	[ROL_MANAGED] = CONF_FN("managed_policies", 0, conf_role_managed),
+	[ROL_TAGS] = CONF_FN("tags", 0, conf_role_tags),
+};
+
+/*
+ * managed_policies.NAME in its long form (a mapping with "document" or
+ * "account_id"): struct mpol_tmp. The short form is the policy itself.
+ */
+enum { MPL_ACCOUNT, MPL_DOCUMENT, MPL_COUNT };
+
+static const struct conf_field conf_mpol[MPL_COUNT] = {
+	[MPL_ACCOUNT] = CONF_STR("account_id", struct mpol_tmp, account_id, 0,
+				 check_account),
+	[MPL_DOCUMENT] = CONF_FN("document", 1, conf_mpol_document),
+};
+
+/* users[]: struct gw_user itself (ARN, user id and defaults come later). */
+enum {
+	USR_NAME, USR_ACCOUNT, USR_PATH, USR_KEYS, USR_POLICIES, USR_MANAGED,
+	USR_TAGS, USR_COUNT
+};
+
+static const struct conf_field conf_user[USR_COUNT] = {
+	[USR_NAME] = CONF_STR("name", struct gw_user, name, 1, check_role_name),
+	[USR_ACCOUNT] = CONF_STR("account_id", struct gw_user, account_id, 0,
+				 check_account),
+	[USR_PATH] = CONF_STR("path", struct gw_user, path, 0, check_role_path),
+	[USR_KEYS] = CONF_FN("access_keys", 0, conf_access_keys),
+	[USR_POLICIES] = CONF_FN("policies", 0, conf_user_policies),
+	[USR_MANAGED] = CONF_FN("managed_policies", 0, conf_user_managed),
+	[USR_TAGS] = CONF_FN("tags", 0, conf_user_tags),
+};
+
+/*
+ * users[].access_keys[]: struct key_tmp. Exactly one secret source; the
+ * inline "secret" is a handler because whether it is allowed depends on the
+ * config file's mode, not on the value.
+ */
+enum { KEY_ID, KEY_FILE, KEY_ENV, KEY_INLINE, KEY_COUNT };
+
+static const struct conf_field conf_key[KEY_COUNT] = {
+	[KEY_ID] = CONF_STR("id", struct key_tmp, k.id, 1, check_key_id),
+	[KEY_FILE] = CONF_STR("secret_file", struct key_tmp, file, 0,
+			      check_path),
+	[KEY_ENV] = CONF_STR("secret_env", struct key_tmp, env, 0,
+			     check_env_name),
+	[KEY_INLINE] = CONF_FN("secret", 0, conf_key_inline),
 };
 
 #endif /* GW_CONF_TABLE_H */

@@ -1,7 +1,10 @@
 /* gateway/http.c - small helpers over gw_req / gw_resp */
 #include "gateway/http.h"
 
+#include <stdlib.h>
 #include <strings.h>
+
+#include "core/mem.h"
 
 #include "gateway/xml.h"
 
@@ -32,4 +35,30 @@ gw_req_header(const struct gw_req *req, const char *name)
 		if (strcasecmp(req->headers[i].name, name) == 0)
 			return req->headers[i].value;
 	return NULL;
+}
+
+void
+gw_resp_header(struct gw_resp *resp, const char *name, const char *value)
+{
+	char *v;
+
+	if (resp->n_headers == GW_RESP_MAX_HEADERS || value == NULL)
+		return;
+	/* Header injection is impossible: CR, LF and other controls go. */
+	v = core_xstrdup(value);
+	for (char *p = v; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	resp->headers[resp->n_headers].name = name;
+	resp->headers[resp->n_headers++].value = v;
+}
+
+void
+gw_resp_clear_headers(struct gw_resp *resp)
+{
+	for (size_t i = 0; i < resp->n_headers; i++)
+		free(resp->headers[i].value);
+	resp->n_headers = 0;
+	free(resp->location);
+	resp->location = NULL;
 }

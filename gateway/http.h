@@ -38,12 +38,24 @@ struct gw_req {
 	size_t body_len;
 };
 
+#define GW_RESP_MAX_HEADERS 8
+
 struct gw_resp {
 	int status;
 	const char *content_type; /* static string */
 	struct core_buf body;
 	char *location;		/* optional Location header (malloc'd) */
+	struct {
+		const char *name; /* static string */
+		char *value;	  /* malloc'd */
+	} headers[GW_RESP_MAX_HEADERS];
+	size_t n_headers;
 };
+
+/** Add a response header (value copied; control characters dropped). */
+void gw_resp_header(struct gw_resp *resp, const char *name, const char *value);
+/** Release what gw_resp_header and location allocated. */
+void gw_resp_clear_headers(struct gw_resp *resp);
 
 /** First header named name (case-insensitive), or NULL. */
 const char *gw_req_header(const struct gw_req *req, const char *name);

@@ -143,6 +143,9 @@ send_resp(struct MHD_Connection *c, struct gw_resp *resp, const char *rid)
 	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
 	if (resp->location != NULL)
 		MHD_add_response_header(r, "Location", resp->location);
+	for (size_t i = 0; i < resp->n_headers; i++)
+		MHD_add_response_header(r, resp->headers[i].name,
+					resp->headers[i].value);
 	ret = MHD_queue_response(c, (unsigned)resp->status, r);
 	MHD_destroy_response(r);
 	return ret;
@@ -283,7 +286,7 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
 	ret = send_resp(c, &resp, req.request_id);
 	gw_form_clear(&req.form);
 	core_buf_wipe(&resp.body); /* may hold a secret access key */
-	free(resp.location);
+	gw_resp_clear_headers(&resp);
 	return ret;
 }
 

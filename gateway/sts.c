@@ -19,6 +19,7 @@
 #include "gateway/audit.h"
 #include "gateway/conf.h"
 #include "gateway/sts_params.h"
+#include "gateway/sts_signed.h"
 #include "gateway/authz.h"
 #include "gateway/xml.h"
 #include "trust/policy.h"
@@ -37,7 +38,7 @@ struct awi_call {
 };
 
 static int
-check_session_policy(const struct gw_awi_params *p, const struct gw_role *role,
+check_session_policy(struct gw_app *app, const struct gw_awi_params *p,
 		     size_t tag_bytes, int *packed, struct core_err *err)
 {
 	if (p->policy != NULL) {
@@ -48,16 +49,11 @@ check_session_policy(const struct gw_awi_params *p, const struct gw_role *role,
 			return -1;
 		trust_policy_free(sp);
 	}
-	/* Managed session policies must be ones this gateway knows (the
-	 * role's named policies): an unknown ARN cannot be enforced later. */
-	for (size_t i = 0; i < p->n_policy_arns; i++) {
-		if (gw_role_policy_by_arn(role, p->policy_arns[i]) == NULL) {
-			core_err_set(err, CORE_EINVALID_PARAM, "policy_arn_unknown",
-				     "Policy %s does not exist or is not attachable.",
-				     p->policy_arns[i]);
-			return -1;
-		}
-	}
+	/* Managed session policies must be configured managed policies:
+	 * an unknown ARN could not be enforced later. */
+	if (gw_authz_check_policy_arns(app, p->policy_arns, p->n_policy_arns,
+				       err) == -1)
+		return -1;
 	*packed = gw_sts_packed_size(p->policy, p->policy_arns,
 				     p->n_policy_arns, tag_bytes, err);
 	return *packed < 0 ? -1 : 0;
@@ -120,8 +116,8 @@ awi_run(struct gw_app *app, const struct gw_req *req, struct awi_call *c,
 		return -1;
 	if (gw_sts_duration(c->p.duration, c->role->max_session_duration,
 			    &duration, err) == -1 ||
-	    check_session_policy(&c->p, c->role, gw_tag_bytes(c->id),
-				 &c->packed, err) == -1)
+	    check_session_policy(app, &c->p, gw_tag_bytes(c->id), &c->packed,
+				 err) == -1)
 		return -1;
 	fill_session(c, now, duration);
 	c->session_token = fed_mint_seal(app->keyring, &c->s, err);
@@ -230,9 +226,7 @@ assume_role_with_web_identity(struct gw_app *app, const struct gw_req *req,
 
 /* Actions of the STS model that later releases implement. */
 static const char *const later_actions[] = {
-	"AssumeRole", "AssumeRoleWithSAML", "GetCallerIdentity",
-	"GetSessionToken", "GetFederationToken", "DecodeAuthorizationMessage",
-	"GetAccessKeyInfo", NULL,
+	"AssumeRoleWithSAML", "GetFederationToken", "GetAccessKeyInfo", NULL,
 };
 
 void
@@ -263,6 +257,8 @@ gw_sts_handle(struct gw_app *app, struct gw_req *req, struct gw_resp *resp)
 			     action, version);
 	} else if (strcmp(action, AWI) == 0) {
 		assume_role_with_web_identity(app, req, resp);
+		return;
+	} else if (gw_sts_signed(app, req, action, resp) == 0) {
 		return;
 	} else {
 		int later = 0;

@@ -22,11 +22,6 @@ class StsTestBase(H.FedgateCase):
     def make_config(cls, port, tmp, idp):
         hp = idp.host_path
         web = H.web_role(hp)
-        # a named permission policy, attachable as a session PolicyArn
-        web["policies"] = {"upload": {
-            "Version": "2012-10-17",
-            "Statement": [{"Effect": "Allow", "Action": "s3:PutObject",
-                           "Resource": "arn:aws:s3:::bucket/*"}]}}
         roles = [
             web,
             # every top-level claim is a condition key
@@ -35,7 +30,12 @@ class StsTestBase(H.FedgateCase):
                            f"{hp}:aud": AUDIENCE,
                            f"{hp}:repository_owner": "acme"}}),
         ]
-        return H.base_config(port, tmp, idp, roles=roles)
+        # a managed policy, attachable as a session PolicyArn
+        return H.base_config(port, tmp, idp, roles=roles, managed_policies={
+            "upload": {
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Action": "s3:PutObject",
+                               "Resource": "arn:aws:s3:::bucket/*"}]}})
 
 
 class TestValidTokens(StsTestBase):

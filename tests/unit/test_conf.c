@@ -17,8 +17,15 @@
 static char tmpdir[64];
 static char jwks_path[128];
 static char wwdir[128];
+static char secret_path[128];	/* 0600, a valid secret */
+static char open_secret[128];	/* 0644 */
+static char short_secret[128];	/* 0600, too short */
 
-/* Replace @JWKS@, @DIR@ and @WWDIR@ in a template. */
+#define ALICE_SECRET "alice-Secret/0123456789+abcdefXYZ"
+#define BOB_SECRET "bob-secret-0123456789-abcdefgh"
+#define INLINE_SECRET "inline-secret-0123456789"
+
+/* Replace @JWKS@, @DIR@, @WWDIR@ and the secret file names in a template. */
 static char *
 subst(const char *t)
 {
@@ -39,6 +46,15 @@ subst(const char *t)
 		} else if (strncmp(t, "@WWDIR@", 7) == 0) {
 			rep = wwdir;
 			skip = 7;
+		} else if (strncmp(t, "@SECRET@", 8) == 0) {
+			rep = secret_path;
+			skip = 8;
+		} else if (strncmp(t, "@OPENSECRET@", 12) == 0) {
+			rep = open_secret;
+			skip = 12;
+		} else if (strncmp(t, "@SHORTSECRET@", 13) == 0) {
+			rep = short_secret;
+			skip = 13;
 		}
 		if (rep != NULL) {
 			memcpy(out + o, rep, strlen(rep));
@@ -68,6 +84,20 @@ load(const char *tmpl, char **errs, int *nerr)
 	return c;
 }
 
+/* Write text to path with exactly this mode (umask notwithstanding). */
+static int
+write_file(const char *path, const char *text, mode_t mode)
+{
+	FILE *f = fopen(path, "w");
+
+	if (f == NULL)
+		return -1;
+	fputs(text, f);
+	if (fclose(f) != 0)
+		return -1;
+	return chmod(path, mode);
+}
+
 static int
 setup(void **state)
 {
@@ -85,6 +115,18 @@ setup(void **state)
 	snprintf(wwdir, sizeof(wwdir), "%s/ww", tmpdir);
 	if (mkdir(wwdir, 0700) != 0 || chmod(wwdir, 0777) != 0)
 		return -1;
+	snprintf(secret_path, sizeof(secret_path), "%s/alice.secret", tmpdir);
+	snprintf(open_secret, sizeof(open_secret), "%s/open.secret", tmpdir);
+	snprintf(short_secret, sizeof(short_secret), "%s/short.secret",
+		 tmpdir);
+	if (write_file(secret_path, ALICE_SECRET "\n", 0600) != 0 ||
+	    write_file(open_secret, ALICE_SECRET "\n", 0644) != 0 ||
+	    write_file(short_secret, "short\n", 0600) != 0)
+		return -1;
+	setenv("FEDGATE_TEST_BOB_SECRET", BOB_SECRET, 1);
+	setenv("FEDGATE_TEST_SHORT_SECRET", "tiny", 1);
+	setenv("FEDGATE_TEST_EMPTY_SECRET", "", 1);
+	unsetenv("FEDGATE_TEST_UNSET_SECRET");
 	return 0;
 }
 
@@ -94,6 +136,9 @@ teardown(void **state)
 	char p[160];
 
 	unlink(jwks_path);
+	unlink(secret_path);
+	unlink(open_secret);
+	unlink(short_secret);
 	rmdir(wwdir);
 	snprintf(p, sizeof(p), "%s/conf.yaml", tmpdir);
 	unlink(p);
@@ -400,14 +445,26 @@ test_load_file(void **state)
 	free(errs);
 }
 
-/* conf/fedgate.example.yaml loads once its jwks_file exists. */
+/* Replace the first occurrence of from in *text with to (template name). */
+static void
+replace_once(char **text, const char *from, const char *to)
+{
+	char *p = strstr(*text, from), *t;
+
+	assert_non_null(p);
+	assert_int_not_equal(asprintf(&t, "%.*s%s%s", (int)(p - *text), *text,
+				      to, p + strlen(from)), -1);
+	free(*text);
+	*text = t;
+}
+
+/* conf/fedgate.example.yaml loads once its files and variables exist. */
 static void
 test_example(void **state)
 {
 	const char *data = getenv("FEDGATE_TEST_DATA");
-	char path[512], *text, *t, *p, *errs = NULL;
+	char path[512], *text, *errs = NULL;
 	struct gw_conf *c;
-	size_t n;
 	long sz;
 	int nerr;
 	FILE *f;
@@ -426,26 +483,465 @@ test_example(void **state)
 	assert_non_null(text);
 	assert_int_equal(fread(text, 1, (size_t)sz, f), (size_t)sz);
 	fclose(f);
-	p = strstr(text, "/etc/fedgate/k8s-prod-jwks.json");
-	assert_non_null(p);
-	n = strlen("/etc/fedgate/k8s-prod-jwks.json");
-	assert_int_not_equal(asprintf(&t, "%.*s@JWKS@%s", (int)(p - text),
-				      text, p + n), -1);
-	c = load(t, &errs, &nerr);
+	replace_once(&text, "/etc/fedgate/k8s-prod-jwks.json", "@JWKS@");
+	replace_once(&text, "/etc/fedgate/alice.secret", "@SECRET@");
+	setenv("FEDGATE_CI_BOT_SECRET", BOB_SECRET, 1);
+	c = load(text, &errs, &nerr);
+	unsetenv("FEDGATE_CI_BOT_SECRET");
 	if (c == NULL)
 		fail_msg("example refused:\n%s", errs);
 	assert_int_equal(c->n_providers, 3);
 	assert_int_equal(c->n_roles, 3);
 	assert_string_equal(c->roles[1].arn,
 			    "arn:aws:iam::444455556666:role/ci/deploy");
+	assert_int_equal(c->roles[1].n_managed_policy_arns, 1);
+	assert_int_equal(c->roles[0].n_tags, 1);
 	assert_non_null(c->roles[2].trust);
+	assert_int_equal(c->n_managed_policies, 2);
+	assert_non_null(gw_conf_find_managed_policy(c,
+		"arn:aws:iam::444455556666:policy/deploy-artifacts"));
+	assert_int_equal(c->n_accounts, 2);
+	assert_int_equal(c->n_users, 2);
+	assert_ptr_equal(gw_conf_find_user_by_key(c, "AKIAEXAMPLECIBOT0001",
+						  NULL), &c->users[1]);
+	assert_string_equal(c->users[0].keys[0].secret, ALICE_SECRET);
+	assert_non_null(gw_conf_find_user(c,
+		"arn:aws:iam::111122223333:user/engineers/alice"));
 	gw_conf_free(c);
 	free(errs);
-	free(t);
 	free(text);
 }
 
+/* ---- users, access keys, managed policies, accounts, tags ---- */
+
+static const char users_yaml[] =
+    "account_id: \"111122223333\"\n"
+    "accounts:\n"
+    "  \"111122223333\": prod\n"
+    "  \"444455556666\": \"Staging (EU) \xc3\xa9t\xc3\xa9\"\n"
+    "managed_policies:\n"
+    "  s3-read:\n"
+    "    Version: \"2012-10-17\"\n"
+    "    Statement:\n"
+    "      - {Effect: Allow, Action: \"s3:GetObject\", Resource: \"*\"}\n"
+    "  ops-policy:\n"
+    "    account_id: \"444455556666\"\n"
+    "    document: '{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":"
+    "\"Allow\",\"Action\":\"s3:*\",\"Resource\":\"*\"}]}'\n"
+    "users:\n"
+    "  - name: alice\n"
+    "    path: /engineers/\n"
+    "    access_keys:\n"
+    "      - id: AKIAEXAMPLEALICE0001\n"
+    "        secret_file: @SECRET@\n"
+    "      - id: AKIAEXAMPLEALICE0002\n"
+    "        secret: \"" INLINE_SECRET "\"\n"
+    "    policies:\n"
+    "      own:\n"
+    "        Statement: [{Effect: Allow, Action: \"s3:PutObject\", "
+    "Resource: \"arn:aws:s3:::u/${aws:username}/*\"}]\n"
+    "    managed_policies: [\"arn:aws:iam::111122223333:policy/s3-read\"]\n"
+    "    tags: {team: blue, \"cost center\": \"4711\", empty: \"\", "
+    "\"r\xc3\xb4le\": \"d\xc3\xa9v\"}\n"
+    "  - name: bob\n"
+    "    account_id: \"444455556666\"\n"
+    "    access_keys:\n"
+    "      - {id: AKIAEXAMPLEBOB000001, secret_env: FEDGATE_TEST_BOB_SECRET}\n"
+    "    managed_policies: [arn:aws:iam::444455556666:policy/ops-policy]\n"
+    "  - name: carol\n"
+    "roles:\n"
+    "  - name: r\n"
+    "    managed_policies: [arn:aws:iam::111122223333:policy/s3-read]\n"
+    "    tags: {project: x, Owner: alice}\n"
+    TRUST_MAP;
+
+static int
+is_b32(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!((s[i] >= 'A' && s[i] <= 'Z') ||
+		      (s[i] >= '2' && s[i] <= '7')))
+			return 0;
+	return s[n] == '\0';
+}
+
+static void
+check_users(const struct gw_conf *c)
+{
+	const struct gw_user *u;
+
+	assert_int_equal(c->n_users, 3);
+	u = &c->users[0];
+	assert_string_equal(u->name, "alice");
+	assert_string_equal(u->account_id, "111122223333");
+	assert_string_equal(u->path, "/engineers/");
+	assert_string_equal(u->arn,
+			    "arn:aws:iam::111122223333:user/engineers/alice");
+	/* SHA-256 of the ARN, RFC 4648 base32, first 17 (python3). */
+	assert_string_equal(u->user_id, "AIDAEJMZP7BBD2P4CMKBV");
+	assert_int_equal(u->line, 14);
+	assert_int_equal(u->n_keys, 2);
+	assert_string_equal(u->keys[0].id, "AKIAEXAMPLEALICE0001");
+	/* One trailing newline of the file is not part of the secret. */
+	assert_string_equal(u->keys[0].secret, ALICE_SECRET);
+	assert_int_equal(u->keys[0].line, 17);
+	assert_string_equal(u->keys[1].secret, INLINE_SECRET);
+	assert_int_equal(u->n_policies, 1);
+	assert_string_equal(u->policies[0].name, "own");
+	assert_null(u->policies[0].arn);
+	assert_non_null(u->policies[0].policy);
+	assert_int_equal(u->n_managed_policy_arns, 1);
+	assert_string_equal(u->managed_policy_arns[0],
+			    "arn:aws:iam::111122223333:policy/s3-read");
+	assert_int_equal(u->n_tags, 4);
+	assert_string_equal(u->tags[1].key, "cost center");
+	assert_string_equal(u->tags[1].value, "4711");
+	assert_string_equal(u->tags[2].value, "");
+	assert_string_equal(u->tags[3].key, "r\xc3\xb4le");
+
+	u = &c->users[1];
+	assert_string_equal(u->arn, "arn:aws:iam::444455556666:user/bob");
+	assert_string_equal(u->path, "/");
+	assert_string_equal(u->keys[0].secret, BOB_SECRET);
+	assert_int_equal(u->keys[0].line, 29);
+	assert_int_equal(u->n_tags, 0);
+
+	u = &c->users[2];
+	assert_string_equal(u->arn, "arn:aws:iam::111122223333:user/carol");
+	assert_int_equal(u->n_keys, 0);
+	assert_memory_equal(u->user_id, "AIDA", 4);
+	assert_true(is_b32(u->user_id + 4, 17));
+	assert_string_not_equal(u->user_id, c->users[0].user_id);
+}
+
+static void
+check_managed(const struct gw_conf *c)
+{
+	const struct gw_named_policy *p;
+
+	assert_int_equal(c->n_managed_policies, 2);
+	p = &c->managed_policies[0];
+	assert_string_equal(p->name, "s3-read");
+	assert_string_equal(p->arn, "arn:aws:iam::111122223333:policy/s3-read");
+	assert_non_null(p->policy);
+	assert_non_null(strstr(p->json, "s3:GetObject"));
+	p = &c->managed_policies[1];
+	assert_string_equal(p->arn,
+			    "arn:aws:iam::444455556666:policy/ops-policy");
+	assert_string_equal(p->json, "{\"Version\":\"2012-10-17\",\"Statement\":"
+			    "[{\"Effect\":\"Allow\",\"Action\":\"s3:*\","
+			    "\"Resource\":\"*\"}]}");
+	assert_int_equal(c->n_accounts, 2);
+	assert_string_equal(c->account_ids[1], "444455556666");
+	assert_string_equal(c->account_names[1],
+			    "Staging (EU) \xc3\xa9t\xc3\xa9");
+	assert_int_equal(c->roles[0].n_managed_policy_arns, 1);
+	assert_int_equal(c->roles[0].n_tags, 2);
+	assert_string_equal(c->roles[0].tags[1].key, "Owner");
+	assert_string_equal(c->roles[0].tags[1].value, "alice");
+}
+
+static void
+check_finds(const struct gw_conf *c)
+{
+	const struct gw_access_key *k = NULL;
+
+	assert_ptr_equal(gw_conf_find_user_by_key(c, "AKIAEXAMPLEALICE0002",
+						  &k), &c->users[0]);
+	assert_ptr_equal(k, &c->users[0].keys[1]);
+	assert_ptr_equal(gw_conf_find_user_by_key(c, "AKIAEXAMPLEBOB000001",
+						  NULL), &c->users[1]);
+	k = NULL;
+	assert_null(gw_conf_find_user_by_key(c, "AKIAEXAMPLEALICE000", &k));
+	assert_null(k);
+	assert_null(gw_conf_find_user_by_key(c, "akiaexamplealice0001", &k));
+	assert_null(gw_conf_find_user_by_key(NULL, "AKIAEXAMPLEALICE0001",
+					     &k));
+	assert_ptr_equal(gw_conf_find_user(c,
+		"arn:aws:iam::111122223333:user/engineers/alice"),
+		&c->users[0]);
+	assert_ptr_equal(gw_conf_find_user(c,
+		"arn:aws:iam::444455556666:user/bob"), &c->users[1]);
+	assert_null(gw_conf_find_user(c, "arn:aws:iam::111122223333:user/alice"));
+	assert_null(gw_conf_find_user(c, "arn:aws:iam::111122223333:user/Carol"));
+	assert_null(gw_conf_find_user(c, NULL));
+	assert_ptr_equal(gw_conf_find_managed_policy(c,
+		"arn:aws:iam::444455556666:policy/ops-policy"),
+		&c->managed_policies[1]);
+	assert_null(gw_conf_find_managed_policy(c,
+		"arn:aws:iam::111122223333:policy/ops-policy"));
+	assert_null(gw_conf_find_managed_policy(c, "s3-read"));
+	/* Inline policies are not managed policies. */
+	assert_null(gw_conf_find_managed_policy(c, "own"));
+	assert_null(gw_conf_find_role(c, "arn:aws:iam::111122223333:user/carol"));
+}
+
+static void
+test_users(void **state)
+{
+	struct gw_conf *c, *c2;
+	char *errs = NULL;
+	int nerr;
+
+	c = load(users_yaml, &errs, &nerr);
+	if (c == NULL)
+		fail_msg("users config refused: %s", errs);
+	assert_int_equal(nerr, 0);
+	check_users(c);
+	check_managed(c);
+	check_finds(c);
+	free(errs);
+	/* User ids are a function of the ARN: the same on every load. */
+	c2 = load(users_yaml, &errs, &nerr);
+	assert_non_null(c2);
+	assert_string_equal(c2->users[0].user_id, c->users[0].user_id);
+	assert_string_equal(c2->users[2].user_id, c->users[2].user_id);
+	gw_conf_free(c2);
+	gw_conf_free(c);
+	free(errs);
+
+	c = load("users:\n  - name: bob\n", &errs, &nerr);
+	if (c == NULL)
+		fail_msg("refused: %s", errs);
+	assert_string_equal(c->users[0].arn, "arn:aws:iam::000000000000:user/bob");
+	assert_string_equal(c->users[0].user_id, "AIDAI6Z6T4R2HWX2HBNKJ");
+	gw_conf_free(c);
+	free(errs);
+}
+
+/* n tags named k0..k{n-1} on one user. */
+static char *
+many_tags(size_t n)
+{
+	char *t = malloc(64 + n * 16);
+	size_t o, i;
+
+	assert_non_null(t);
+	o = (size_t)sprintf(t, "users:\n  - name: u\n    tags:\n");
+	for (i = 0; i < n; i++)
+		o += (size_t)sprintf(t + o, "      k%zu: v\n", i);
+	return t;
+}
+
+static void
+test_tag_count(void **state)
+{
+	struct gw_conf *c;
+	char *t, *errs = NULL;
+	int nerr;
+
+	t = many_tags(50);
+	c = load(t, &errs, &nerr);
+	if (c == NULL)
+		fail_msg("50 tags refused: %s", errs);
+	assert_int_equal(c->users[0].n_tags, 50);
+	gw_conf_free(c);
+	free(errs);
+	free(t);
+	t = many_tags(51);
+	c = load(t, &errs, &nerr);
+	assert_null(c);
+	assert_int_equal(nerr, 1);
+	assert_string_equal(errs, "t.yaml:4: users[0].tags: more than 50 "
+			    "tags\n");
+	free(errs);
+	free(t);
+}
+
+/* Tag lengths count characters, not bytes: 128/256 pass, one more fails. */
+static void
+test_tag_lengths(void **state)
+{
+	static const struct {
+		const char *name;
+		const char *unit;	/* one character, maybe multi-byte */
+		size_t nkey, nval;
+		const char *want;	/* NULL: accepted */
+	} cases[] = {
+		{ "ascii max", "k", 128, 256, NULL },
+		{ "two-byte max", "\xc3\xa9", 128, 256, NULL },
+		{ "four-byte max", "\xf0\x9d\x90\x80", 128, 256, NULL },
+		{ "key 129", "k", 129, 1, ": tag keys must be 1 to 128 " },
+		{ "two-byte key 129", "\xc3\xa9", 129, 1,
+		  ": tag keys must be 1 to 128 " },
+		{ "value 257", "v", 1, 257, ": tag values must be 0 to 256 " },
+		{ "two-byte value 257", "\xc3\xa9", 1, 257,
+		  ": tag values must be 0 to 256 " },
+	};
+	size_t i, j, o;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t ul = strlen(cases[i].unit);
+		char *t = malloc(1024 + (cases[i].nkey + cases[i].nval) * ul);
+		struct gw_conf *c;
+		char *errs = NULL;
+		int nerr;
+
+		assert_non_null(t);
+		o = (size_t)sprintf(t, "roles:\n  - name: r\n" TRUST_MAP
+				    "    tags:\n      \"");
+		for (j = 0; j < cases[i].nkey; j++, o += ul)
+			memcpy(t + o, cases[i].unit, ul);
+		o += (size_t)sprintf(t + o, "\": \"");
+		for (j = 0; j < cases[i].nval; j++, o += ul)
+			memcpy(t + o, cases[i].unit, ul);
+		strcpy(t + o, "\"\n");
+		c = load(t, &errs, &nerr);
+		if (cases[i].want == NULL && c == NULL)
+			fail_msg("%s: refused: %s", cases[i].name, errs);
+		if (cases[i].want != NULL &&
+		    (c != NULL || nerr != 1 ||
+		     strncmp(errs, "t.yaml:12: roles[0].tags.", 25) != 0 ||
+		     strstr(errs, cases[i].want) == NULL))
+			fail_msg("%s: got %d: %s", cases[i].name, nerr, errs);
+		if (c != NULL)
+			assert_int_equal(strlen(c->roles[0].tags[0].value),
+					 cases[i].nval * ul);
+		gw_conf_free(c);
+		free(errs);
+		free(t);
+	}
+}
+
+/* IAM names are unique per account: the same name in two accounts is two
+ * principals (or policies), with two ARNs and two ids. */
+static void
+test_per_account_names(void **state)
+{
+	static const char text[] =
+	    "managed_policies:\n"
+	    "  p: {Statement: [{Effect: Allow, Action: '*', Resource: '*'}]}\n"
+	    "  P2:\n"
+	    "    account_id: \"444455556666\"\n"
+	    "    document: {Statement: [{Effect: Deny, Action: '*', "
+	    "Resource: '*'}]}\n"
+	    "  p2:\n"
+	    "    document: {Statement: [{Effect: Deny, Action: '*', "
+	    "Resource: '*'}]}\n"
+	    "users:\n"
+	    "  - {name: alice, managed_policies: "
+	    "[\"arn:aws:iam::000000000000:policy/p\"]}\n"
+	    "  - {name: alice, account_id: \"444455556666\", managed_policies: "
+	    "[\"arn:aws:iam::444455556666:policy/P2\"]}\n";
+	struct gw_conf *c;
+	char *errs = NULL;
+	int nerr;
+
+	c = load(text, &errs, &nerr);
+	if (c == NULL)
+		fail_msg("refused: %s", errs);
+	assert_string_equal(c->managed_policies[1].arn,
+			    "arn:aws:iam::444455556666:policy/P2");
+	assert_string_equal(c->managed_policies[2].arn,
+			    "arn:aws:iam::000000000000:policy/p2");
+	assert_string_not_equal(c->users[0].arn, c->users[1].arn);
+	assert_string_not_equal(c->users[0].user_id, c->users[1].user_id);
+	assert_ptr_equal(gw_conf_find_user(c,
+		"arn:aws:iam::444455556666:user/alice"), &c->users[1]);
+	gw_conf_free(c);
+	free(errs);
+}
+
+/*
+ * Inline secrets depend on the config file's own mode: refused from a
+ * 0644 file, accepted from a 0600 one.
+ */
+static void
+test_inline_secret_file(void **state)
+{
+	static const char text[] =
+	    "users:\n"
+	    "  - name: u\n"
+	    "    access_keys:\n"
+	    "      - id: AKIAEXAMPLEINLINE001\n"
+	    "        secret: \"" INLINE_SECRET "\"\n";
+	struct gw_conf *c;
+	char path[160], *errs = NULL, *want = NULL;
+	size_t sz;
+	int nerr;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/conf.yaml", tmpdir);
+	assert_int_equal(write_file(path, text, 0644), 0);
+	f = open_memstream(&errs, &sz);
+	c = gw_conf_load(path, f, &nerr);
+	fclose(f);
+	assert_null(c);
+	assert_int_equal(nerr, 1);
+	assert_int_not_equal(asprintf(&want, "%s:5: users[0].access_keys[0]."
+				      "secret: inline secrets require the "
+				      "config file to be mode 0600 or "
+				      "stricter (or use secret_file or "
+				      "secret_env)\n", path), -1);
+	assert_string_equal(errs, want);
+	assert_null(strstr(errs, INLINE_SECRET));
+	free(want);
+	free(errs);
+
+	assert_int_equal(chmod(path, 0640), 0);
+	f = open_memstream(&errs, &sz);
+	c = gw_conf_load(path, f, &nerr);
+	fclose(f);
+	assert_null(c);
+	free(errs);
+
+	assert_int_equal(chmod(path, 0600), 0);
+	f = open_memstream(&errs, &sz);
+	c = gw_conf_load(path, f, &nerr);
+	fclose(f);
+	if (c == NULL)
+		fail_msg("0600 file refused: %s", errs);
+	assert_string_equal(c->users[0].keys[0].secret, INLINE_SECRET);
+	gw_conf_free(c);
+	free(errs);
+}
+
+/* Whatever is wrong around a secret, its value stays out of messages. */
+static void
+test_secret_not_echoed(void **state)
+{
+	static const char text[] =
+	    "users:\n"
+	    "  - name: u\n"
+	    "    access_keys:\n"
+	    "      - id: AKIAEXAMPLEINLINE001\n"
+	    "        secret: \"" INLINE_SECRET "\"\n"
+	    "        secret_file: @SECRET@\n"
+	    "      - id: \"" BOB_SECRET "\"\n"
+	    "        secret_env: FEDGATE_TEST_BOB_SECRET\n"
+	    "      - id: AKIAEXAMPLEINLINE002\n"
+	    "        secret: \"" INLINE_SECRET "\\t\"\n"
+	    "      - id: AKIAEXAMPLEINLINE003\n"
+	    "        secret_env: FEDGATE_TEST_SHORT_SECRET\n"
+	    "      - id: AKIAEXAMPLEINLINE004\n"
+	    "        secret_file: @OPENSECRET@\n";
+	struct gw_conf *c;
+	char *errs = NULL;
+	int nerr;
+
+	c = load(text, &errs, &nerr);
+	assert_null(c);
+	assert_int_equal(nerr, 5);
+	assert_null(strstr(errs, INLINE_SECRET));
+	assert_null(strstr(errs, ALICE_SECRET));
+	assert_null(strstr(errs, BOB_SECRET));
+	assert_null(strstr(errs, "tiny"));
+	free(errs);
+}
+
 /* ---- errors: exact "t.yaml:LINE: message" lines ---- */
+
+#define ALICE_KEY                                                       \
+	"users:\n"                                                      \
+	"  - name: alice\n"                                             \
+	"    access_keys:\n"                                            \
+	"      - id: AKIAEXAMPLEALICE0001\n"
+
+#define MP_P                                                            \
+	"managed_policies:\n"                                           \
+	"  p: {Statement: [{Effect: Allow, Action: '*', Resource: '*'}]}\n"
 
 struct err_case {
 	const char *name;
@@ -660,6 +1156,216 @@ static const struct err_case err_cases[] = {
 	  "    policies:\n      \"a b\": '{}'\n", 1,
 	  "t.yaml:12: roles[0].policies.a b: policy names must be 1 to 128 "
 	  "characters" },
+	/* users and access keys */
+	{ "secret file 0644", ALICE_KEY "        secret_file: @OPENSECRET@\n", 1,
+	  "t.yaml:5: users[0].access_keys[0].secret_file: @OPENSECRET@: "
+	  "accessible by group or other (mode 0644); run 'chmod 600 "
+	  "@OPENSECRET@'\n" },
+	{ "secret file missing", ALICE_KEY
+	  "        secret_file: /nonexistent/s\n", 1,
+	  "t.yaml:5: users[0].access_keys[0].secret_file: /nonexistent/s: No "
+	  "such file or directory\n" },
+	{ "secret file short", ALICE_KEY "        secret_file: @SHORTSECRET@\n",
+	  1, "t.yaml:5: users[0].access_keys[0].secret_file: @SHORTSECRET@: "
+	  "the secret must be 16 to 128 printable ASCII characters (one "
+	  "trailing newline is ignored)\n" },
+	{ "secret file directory", ALICE_KEY "        secret_file: @DIR@\n", 1,
+	  "t.yaml:5: users[0].access_keys[0].secret_file: @DIR@: not a "
+	  "regular file\n" },
+	{ "secret_env unset", ALICE_KEY
+	  "        secret_env: FEDGATE_TEST_UNSET_SECRET\n", 1,
+	  "t.yaml:5: users[0].access_keys[0].secret_env: environment variable "
+	  "FEDGATE_TEST_UNSET_SECRET is not set or empty\n" },
+	{ "secret_env empty", ALICE_KEY
+	  "        secret_env: FEDGATE_TEST_EMPTY_SECRET\n", 1,
+	  "t.yaml:5: users[0].access_keys[0].secret_env: environment variable "
+	  "FEDGATE_TEST_EMPTY_SECRET is not set or empty\n" },
+	{ "secret_env short", ALICE_KEY
+	  "        secret_env: FEDGATE_TEST_SHORT_SECRET\n", 1,
+	  "t.yaml:5: users[0].access_keys[0].secret_env: "
+	  "FEDGATE_TEST_SHORT_SECRET: the secret must be 16 to 128 printable "
+	  "ASCII characters\n" },
+	{ "secret_env bad name", ALICE_KEY "        secret_env: 1BAD\n", 1,
+	  "t.yaml:5: users[0].access_keys[0].secret_env: must be an "
+	  "environment variable name" },
+	{ "inline secret short", ALICE_KEY "        secret: shortsecret\n", 1,
+	  "t.yaml:5: users[0].access_keys[0].secret: the secret must be 16 to "
+	  "128 printable ASCII characters\n" },
+	{ "two secret sources", ALICE_KEY
+	  "        secret_env: FEDGATE_TEST_BOB_SECRET\n"
+	  "        secret_file: @SECRET@\n", 1,
+	  "t.yaml:6: users[0].access_keys[0]: secret_file, secret_env and "
+	  "secret are mutually exclusive\n" },
+	{ "three secret sources", ALICE_KEY
+	  "        secret: \"" INLINE_SECRET "\"\n"
+	  "        secret_file: @SECRET@\n"
+	  "        secret_env: FEDGATE_TEST_BOB_SECRET\n", 1,
+	  "t.yaml:7: users[0].access_keys[0]: secret_file, secret_env and "
+	  "secret are mutually exclusive\n" },
+	{ "missing secret", ALICE_KEY, 1,
+	  "t.yaml:4: users[0].access_keys[0]: missing secret: set one of "
+	  "secret_file, secret_env or secret\n" },
+	{ "key id lowercase", "users:\n  - name: a\n    access_keys:\n"
+	  "      - id: AKIAexample00000001\n        secret_file: @SECRET@\n", 1,
+	  "t.yaml:4: users[0].access_keys[0].id: must match "
+	  "AKIA[A-Z0-9]{12,124}\n" },
+	{ "key id short", "users:\n  - name: a\n    access_keys:\n"
+	  "      - {id: AKIA12345678901, secret_file: @SECRET@}\n", 1,
+	  "t.yaml:4: users[0].access_keys[0].id: must match "
+	  "AKIA[A-Z0-9]{12,124}\n" },
+	{ "key id ASIA", "users:\n  - name: a\n    access_keys:\n"
+	  "      - {id: ASIAEXAMPLE000000001, secret_file: @SECRET@}\n", 1,
+	  "t.yaml:4: users[0].access_keys[0].id: must match "
+	  "AKIA[A-Z0-9]{12,124}\n" },
+	{ "key id missing", "users:\n  - name: a\n    access_keys:\n"
+	  "      - secret_file: @SECRET@\n", 1,
+	  "t.yaml:4: users[0].access_keys[0]: missing required key 'id'\n" },
+	{ "key unknown field", ALICE_KEY "        secret_file: @SECRET@\n"
+	  "        secret_access_key: x\n", 1,
+	  "t.yaml:6: users[0].access_keys[0].secret_access_key: unknown key\n" },
+	{ "duplicate key id across users", ALICE_KEY
+	  "        secret_file: @SECRET@\n"
+	  "  - name: bob\n    access_keys:\n"
+	  "      - {id: AKIAEXAMPLEALICE0001, secret_env: "
+	  "FEDGATE_TEST_BOB_SECRET}\n", 1,
+	  "t.yaml:8: users[1].access_keys[0].id: access key id "
+	  "AKIAEXAMPLEALICE0001 is already used at line 4\n" },
+	{ "access_keys not a list", "users:\n  - name: a\n"
+	  "    access_keys: {id: x}\n", 1,
+	  "t.yaml:3: users[0].access_keys: expected a list, got a mapping\n" },
+	{ "user duplicate", "users:\n  - name: alice\n  - name: Alice\n", 1,
+	  "t.yaml:3: users[1].name: user 'Alice' already defined in account "
+	  "000000000000 at line 2\n" },
+	{ "user path", "users:\n  - name: a\n    path: engineers\n", 1,
+	  "t.yaml:3: users[0].path: must be '/' or look like" },
+	{ "user name chars", "users:\n  - name: \"a/b\"\n", 1,
+	  "t.yaml:2: users[0].name: must be 1 to 64 characters" },
+	{ "user unknown key", "users:\n  - name: a\n    password: x\n", 1,
+	  "t.yaml:3: users[0].password: unknown key\n" },
+	{ "user name missing", "users:\n  - path: /\n", 1,
+	  "t.yaml:2: users[0]: missing required key 'name'\n" },
+	{ "user account unquoted", "users:\n  - name: a\n"
+	  "    account_id: 444455556666\n", 1,
+	  "t.yaml:3: users[0].account_id: must be a quoted 12-digit string" },
+	{ "users not a list", "users: {a: b}\n", 1,
+	  "t.yaml:1: users: expected a list, got a mapping\n" },
+	{ "user not a mapping", "users: [a]\n", 1,
+	  "t.yaml:1: users[0]: expected a mapping, got a scalar\n" },
+	{ "user policy malformed", "users:\n  - name: a\n    policies:\n"
+	  "      p: {Statement: [{Effect: Allow, Principal: '*', Action: '*', "
+	  "Resource: '*'}]}\n", 1,
+	  "t.yaml:4: users[0].policies.p: MalformedPolicyDocument: " },
+
+	/* managed policies */
+	{ "user managed undefined", "users:\n  - name: a\n"
+	  "    managed_policies: [\"arn:aws:iam::000000000000:policy/nope\"]\n",
+	  1, "t.yaml:3: users[0].managed_policies[0]: managed policy "
+	  "'arn:aws:iam::000000000000:policy/nope' is not defined in "
+	  "managed_policies\n" },
+	{ "role managed undefined", "roles:\n  - name: r\n" TRUST_MAP
+	  "    managed_policies:\n"
+	  "      - arn:aws:iam::000000000000:policy/nope\n", 1,
+	  "t.yaml:12: roles[0].managed_policies[0]: managed policy "
+	  "'arn:aws:iam::000000000000:policy/nope' is not defined in "
+	  "managed_policies\n" },
+	{ "managed arn malformed", "users:\n  - name: a\n"
+	  "    managed_policies: [s3-read]\n", 1,
+	  "t.yaml:3: users[0].managed_policies[0]: must be a managed policy "
+	  "ARN, arn:aws:iam::ACCOUNT:policy/NAME\n" },
+	{ "managed of another account", MP_P "users:\n  - name: a\n"
+	  "    account_id: \"444455556666\"\n"
+	  "    managed_policies: [\"arn:aws:iam::000000000000:policy/p\"]\n", 1,
+	  "t.yaml:6: users[0].managed_policies[0]: "
+	  "'arn:aws:iam::000000000000:policy/p' belongs to another account; "
+	  "only managed policies of account 444455556666 can be attached\n" },
+	{ "managed attached twice", MP_P "roles:\n  - name: r\n" TRUST_MAP
+	  "    managed_policies: [\"arn:aws:iam::000000000000:policy/p\", "
+	  "\"arn:aws:iam::000000000000:policy/p\"]\n", 1,
+	  "t.yaml:13: roles[0].managed_policies[1]: policy attached twice\n" },
+	{ "managed duplicate name", MP_P
+	  "  P: {Statement: [{Effect: Deny, Action: '*', Resource: '*'}]}\n", 1,
+	  "t.yaml:3: managed_policies.P: managed policy 'P' already defined in "
+	  "account 000000000000 at line 2\n" },
+	{ "managed bad name", "managed_policies:\n  \"a b\": '{}'\n", 1,
+	  "t.yaml:2: managed_policies.a b: policy names must be 1 to 128 "
+	  "characters" },
+	{ "managed long form without document", "managed_policies:\n  p:\n"
+	  "    account_id: \"444455556666\"\n", 1,
+	  "t.yaml:3: managed_policies.p: missing required key 'document'\n" },
+	{ "managed long form unknown key", "managed_policies:\n  p:\n"
+	  "    document: {Statement: [{Effect: Allow, Action: '*', "
+	  "Resource: '*'}]}\n    Version: \"2012-10-17\"\n", 1,
+	  "t.yaml:4: managed_policies.p.Version: unknown key\n" },
+	{ "managed long form bad account", "managed_policies:\n  p:\n"
+	  "    account_id: \"4444\"\n"
+	  "    document: {Statement: [{Effect: Allow, Action: '*', "
+	  "Resource: '*'}]}\n", 1,
+	  "t.yaml:3: managed_policies.p.account_id: must be a quoted 12-digit "
+	  "string" },
+	{ "managed malformed", "managed_policies:\n  p:\n"
+	  "    Statement: [{Effect: Maybe, Action: '*', Resource: '*'}]\n", 1,
+	  "t.yaml:2: managed_policies.p: MalformedPolicyDocument: " },
+	{ "managed long form malformed", "managed_policies:\n  p:\n"
+	  "    document: '{\"Statement\": ['\n", 1,
+	  "t.yaml:3: managed_policies.p.document: MalformedPolicyDocument: " },
+	{ "managed not a mapping", "managed_policies: [a]\n", 1,
+	  "t.yaml:1: managed_policies: expected a mapping of name to policy, "
+	  "got a list\n" },
+
+	/* tags */
+	{ "tag key chars", "users:\n  - name: u\n    tags: {\"a#b\": x}\n", 1,
+	  "t.yaml:3: users[0].tags.a#b: tag keys must be 1 to 128 letters, "
+	  "digits, spaces or _.:/=+-@\n" },
+	{ "tag key empty", "users:\n  - name: u\n    tags: {\"\": x}\n", 1,
+	  "t.yaml:3: users[0].tags.: tag keys must be 1 to 128 letters" },
+	{ "tag key aws prefix", "users:\n  - name: u\n    tags: {\"AWS:x\": y}\n",
+	  1, "t.yaml:3: users[0].tags.AWS:x: tag keys must not start with "
+	  "'aws:' (reserved)\n" },
+	{ "tag value chars", "users:\n  - name: u\n    tags: {a: \"x;y\"}\n", 1,
+	  "t.yaml:3: users[0].tags.a: tag values must be 0 to 256 letters, "
+	  "digits, spaces or _.:/=+-@\n" },
+	{ "tag value C1 control", "users:\n  - name: u\n    tags:\n"
+	  "      a: \"\\x85\"\n", 1,
+	  "t.yaml:4: users[0].tags.a: tag values must be 0 to 256" },
+	{ "tag value null", "users:\n  - name: u\n    tags: {a: }\n", 1,
+	  "t.yaml:3: users[0].tags.a: expected a string, got null\n" },
+	{ "tag keys differ in case", "users:\n  - name: u\n    tags:\n"
+	  "      Team: a\n      team: b\n", 1,
+	  "t.yaml:5: users[0].tags.team: duplicate tag key (keys are "
+	  "case-insensitive; first at line 4)\n" },
+	{ "tags not a mapping", "users:\n  - name: u\n    tags: [a]\n", 1,
+	  "t.yaml:3: users[0].tags: expected a mapping of key to value, got a "
+	  "list\n" },
+	{ "role tag reserved", "roles:\n  - name: r\n" TRUST_MAP
+	  "    tags: {\"aws:x\": y}\n", 1,
+	  "t.yaml:11: roles[0].tags.aws:x: tag keys must not start with "
+	  "'aws:' (reserved)\n" },
+
+	/* accounts */
+	{ "account id unquoted", "accounts:\n  111122223333: prod\n", 1,
+	  "t.yaml:2: accounts.111122223333: account ids must be quoted "
+	  "12-digit strings, e.g. \"111122223333\"\n" },
+	{ "account id short", "accounts:\n  \"12345\": prod\n", 1,
+	  "t.yaml:2: accounts.12345: account ids must be quoted 12-digit "
+	  "strings" },
+	{ "account id letters", "accounts:\n  \"11112222333a\": prod\n", 1,
+	  "t.yaml:2: accounts.11112222333a: account ids must be quoted" },
+	{ "account listed twice", "accounts:\n  \"111122223333\": a\n"
+	  "  \"111122223333\": b\n", 1,
+	  "t.yaml:3: accounts.111122223333: account listed twice\n" },
+	{ "account name empty", "accounts:\n  \"111122223333\": \"\"\n", 1,
+	  "t.yaml:2: accounts.111122223333: account names must be 1 to 64 "
+	  "printable characters\n" },
+	{ "account name control", "accounts:\n  \"111122223333\": \"a\\tb\"\n",
+	  1, "t.yaml:2: accounts.111122223333: account names must be 1 to 64 "
+	  "printable characters\n" },
+	{ "account name long", "accounts:\n  \"111122223333\": "
+	  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n",
+	  1, "t.yaml:2: accounts.111122223333: account names must be 1 to 64 "
+	  "printable characters\n" },
+	{ "accounts not a mapping", "accounts: [a]\n", 1,
+	  "t.yaml:1: accounts: expected a mapping of account id to name, got a "
+	  "list\n" },
 	{ "many errors",
 	  "listen: nope\n"
 	  "threads: 99\n"
@@ -810,6 +1516,12 @@ main(void)
 		cmocka_unit_test(test_str_tag),
 		cmocka_unit_test(test_nesting_bound),
 		cmocka_unit_test(test_size_bound),
+		cmocka_unit_test(test_users),
+		cmocka_unit_test(test_tag_count),
+		cmocka_unit_test(test_tag_lengths),
+		cmocka_unit_test(test_per_account_names),
+		cmocka_unit_test(test_inline_secret_file),
+		cmocka_unit_test(test_secret_not_echoed),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
