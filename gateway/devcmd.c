@@ -68,8 +68,8 @@ static const char dev_yaml[] =
     "        Version: \"2012-10-17\"\n"
     "        Statement:\n"
     "          - Effect: Allow\n"
-    "            Action: s3:PutObject\n"
-    "            Resource: \"arn:aws:s3:::uploads/${aws:userid}/*\"\n";
+    "            Action: [s3:PutObject, s3:GetObject]\n"
+    "            Resource: \"arn:aws:s3:::uploads/${127.0.0.1:%1$d/dev/idp:sub}/*\"\n";
 
 char *
 gw_dev_config(int port, const char *state_dir)
