@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "federation/oidc.h"
+#include "federation/saml.h"
 
 struct trust_policy;
 
@@ -102,6 +103,14 @@ struct gw_conf {
 	struct gw_named_policy *managed_policies;
 	size_t n_managed_policies;
 
+	/* SAML ([3/5]): providers[] entries with type: saml, and the saml_sp:
+	   block (defaults: entity_id "urn:fedgate:sp", acs_url
+	   public_url + "/saml/acs"). Moved into a fed_saml at start. */
+	struct fed_saml_idp_config *saml_idps;
+	size_t n_saml_idps;
+	int *saml_idp_lines;
+	struct fed_saml_sp_config saml_sp;
+
 	/* accounts: {"111122223333": "prod"} human names (login page, [4/5]) */
 	char **account_ids;
 	char **account_names;
@@ -139,6 +148,10 @@ const struct gw_user *gw_conf_find_user_by_key(const struct gw_conf *c,
 /** Find a user by ARN (exact). NULL if none. */
 const struct gw_user *gw_conf_find_user(const struct gw_conf *c,
 					const char *arn);
+
+/** Index of the SAML provider named by a saml-provider ARN
+ * (arn:aws:iam::ACCT:saml-provider/NAME, ACCT any configured account), or -1. */
+int gw_conf_find_saml_idp(const struct gw_conf *c, const char *principal_arn);
 
 /** Find a managed policy by ARN (exact). NULL if none. */
 const struct gw_named_policy *gw_conf_find_managed_policy(
