@@ -10,11 +10,31 @@
 #include "core/seal.h"
 #include "core/timeutil.h"
 #include "federation/oidc.h"
+#include "federation/saml.h"
 #include "gateway/audit.h"
 #include "gateway/authorize.h"
 #include "gateway/conf.h"
 #include "gateway/devidp.h"
 #include "gateway/sts.h"
+
+#ifdef FEDGATE_HAVE_SAML
+/* One validator for all SAML IdPs, built once (~100 ms): never per request. */
+static int
+start_saml(struct gw_app *app, struct core_err *err)
+{
+	struct gw_conf *conf = app->conf;
+
+	app->saml = fed_saml_new(&conf->saml_sp, conf->saml_idps,
+				 conf->n_saml_idps, err);
+	/* fed_saml_new owns the contents now, whatever it returned. */
+	memset(&conf->saml_sp, 0, sizeof(conf->saml_sp));
+	memset(conf->saml_idps, 0, conf->n_saml_idps * sizeof(*conf->saml_idps));
+	if (app->saml == NULL)
+		return -1;
+	app->saml_replay = fed_saml_replay_new();
+	return 0;
+}
+#endif
 
 struct gw_app *
 gw_app_new(struct gw_conf *conf)
@@ -32,6 +52,10 @@ gw_app_new(struct gw_conf *conf)
 		goto fail;
 	/* The provider set takes the configs over; conf keeps zeroed slots. */
 	app->oidc = fed_oidc_set_new(conf->providers, conf->n_providers);
+#ifdef FEDGATE_HAVE_SAML
+	if (conf->n_saml_idps > 0 && start_saml(app, &err) == -1)
+		goto fail;
+#endif
 	return app;
 fail:
 	log_warnx("%s", err.msg);
@@ -45,6 +69,10 @@ gw_app_free(struct gw_app *app)
 	if (app == NULL)
 		return;
 	fed_oidc_set_free(app->oidc);
+#ifdef FEDGATE_HAVE_SAML
+	fed_saml_free(app->saml);
+	fed_saml_replay_free(app->saml_replay);
+#endif
 	core_keyring_free(app->keyring);
 	gw_audit_close(app->audit);
 	gw_devidp_free(app->devidp);
@@ -77,6 +105,20 @@ handle_readyz(struct gw_app *app, struct gw_resp *resp)
 	resp->content_type = "application/json";
 }
 
+static void
+handle_saml_metadata(struct gw_app *app, struct gw_resp *resp)
+{
+#ifndef FEDGATE_HAVE_SAML
+	char *xml = NULL;
+#else
+	char *xml = fed_saml_sp_metadata(app->saml);
+#endif
+
+	gw_resp_text(resp, xml ? 200 : 500, "application/samlmetadata+xml",
+		     xml ? xml : "");
+	free(xml);
+}
+
 static int
 path_is(const char *path, const char *prefix)
 {
@@ -97,6 +139,9 @@ gw_app_handle(struct gw_app *app, struct gw_req *req, struct gw_resp *resp)
 		gw_resp_text(resp, 200, "application/json", "{\"status\":\"ok\"}\n");
 	else if (strcmp(req->path, "/readyz") == 0 && get)
 		handle_readyz(app, resp);
+	else if (strcmp(req->path, "/saml/metadata") == 0 && get &&
+		 app->saml != NULL)
+		handle_saml_metadata(app, resp);
 	else if (strcmp(req->path, GW_AUTHORIZE_PATH) == 0 &&
 		 (get || strcmp(req->method, "POST") == 0))
 		gw_authorize_handle(app, req, resp);

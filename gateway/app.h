@@ -11,6 +11,8 @@ struct fed_oidc_set;
 struct core_keyring;
 struct gw_audit;
 struct gw_devidp;
+struct fed_saml;
+struct fed_saml_replay;
 
 struct gw_app {
 	struct gw_conf *conf;
@@ -18,6 +20,8 @@ struct gw_app {
 	struct core_keyring *keyring;
 	struct gw_audit *audit;
 	struct gw_devidp *devidp;	/* dev mode only, else NULL */
+	struct fed_saml *saml;		/* NULL when no SAML provider is configured */
+	struct fed_saml_replay *saml_replay;
 	int64_t started_at;
 };
 

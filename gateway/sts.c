@@ -18,7 +18,9 @@
 #include "gateway/app.h"
 #include "gateway/audit.h"
 #include "gateway/conf.h"
+#include "gateway/sts_int.h"
 #include "gateway/sts_params.h"
+#include "gateway/sts_saml.h"
 #include "gateway/sts_signed.h"
 #include "gateway/authz.h"
 #include "gateway/xml.h"
@@ -62,38 +64,19 @@ check_session_policy(struct gw_app *app, const struct gw_awi_params *p,
 static void
 fill_session(struct awi_call *c, int64_t now, int duration)
 {
-	const struct gw_role *r = c->role;
 	struct fed_session *s = &c->s;
 
-	memset(s, 0, sizeof(*s));
-	fed_mint_new_keys(s);
-	s->account = core_xstrdup(r->account_id);
-	s->role_arn = core_xstrdup(r->arn);
-	s->role_id = core_xstrdup(r->role_id);
-	s->session_name = core_xstrdup(c->p.session_name);
-	s->assumed_role_arn = core_xasprintf("arn:aws:sts::%s:assumed-role/%s/%s",
-					     r->account_id, r->name,
-					     c->p.session_name);
+	gw_sts_role_session(s, c->role, c->p.session_name, c->p.policy,
+			    c->p.policy_arns, c->p.n_policy_arns, now, duration);
 	if (c->id->source_identity != NULL)
 		s->source_identity = core_xstrdup(c->id->source_identity);
-	if (c->p.policy != NULL)
-		s->session_policy = core_xstrdup(c->p.policy);
-	s->n_policy_arns = c->p.n_policy_arns;
-	s->policy_arns = core_xcalloc(c->p.n_policy_arns + 1, sizeof(char *));
-	for (size_t i = 0; i < c->p.n_policy_arns; i++)
-		s->policy_arns[i] = core_xstrdup(c->p.policy_arns[i]);
-	s->n_tags = c->id->n_tags;
-	s->tags = core_xcalloc(c->id->n_tags + 1, sizeof(*s->tags));
-	for (size_t i = 0; i < c->id->n_tags; i++) {
-		s->tags[i].key = core_xstrdup(c->id->tags[i].key);
-		s->tags[i].value = core_xstrdup(c->id->tags[i].value);
-		s->tags[i].transitive = c->id->tags[i].transitive;
-	}
+	for (size_t i = 0; i < c->id->n_tags; i++)
+		gw_sts_session_add_tag(s, c->id->tags[i].key, c->id->tags[i].value,
+				       c->id->tags[i].transitive);
 	s->federated_provider = core_xasprintf("arn:aws:iam::%s:oidc-provider/%s",
-					       r->account_id, c->id->provider_id);
+					       c->role->account_id,
+					       c->id->provider_id);
 	s->subject = core_xstrdup(c->id->subject);
-	s->issued_at = now;
-	s->expires_at = now + duration;
 }
 
 static int
@@ -127,28 +110,12 @@ awi_run(struct gw_app *app, const struct gw_req *req, struct awi_call *c,
 static void
 awi_render(struct core_buf *b, const struct awi_call *c, const char *rid)
 {
-	char exp[32];
-
-	core_time_iso8601(c->s.expires_at, exp, sizeof(exp));
 	gw_xml_begin(b, AWI);
-	core_buf_puts(b, "    <Credentials>\n      ");
-	gw_xml_elem(b, "AccessKeyId", c->s.access_key_id);
-	core_buf_puts(b, "\n      ");
-	gw_xml_elem(b, "SecretAccessKey", c->s.secret_access_key);
-	core_buf_puts(b, "\n      ");
-	gw_xml_elem(b, "SessionToken", c->session_token);
-	core_buf_puts(b, "\n      ");
-	gw_xml_elem(b, "Expiration", exp);
-	core_buf_puts(b, "\n    </Credentials>\n    ");
+	gw_sts_render_credentials(b, &c->s, c->session_token);
+	core_buf_puts(b, "\n    ");
 	gw_xml_elem(b, "SubjectFromWebIdentityToken", c->id->subject);
-	core_buf_puts(b, "\n    <AssumedRoleUser>\n      ");
-	gw_xml_elem(b, "Arn", c->s.assumed_role_arn);
-	core_buf_puts(b, "\n      ");
-	core_buf_puts(b, "<AssumedRoleId>");
-	core_buf_put_xml(b, c->role->role_id);
-	core_buf_puts(b, ":");
-	core_buf_put_xml(b, c->s.session_name);
-	core_buf_puts(b, "</AssumedRoleId>\n    </AssumedRoleUser>\n    ");
+	gw_sts_render_assumed_role_user(b, &c->s);
+	core_buf_puts(b, "\n    ");
 	gw_xml_elem_int(b, "PackedPolicySize", c->packed);
 	core_buf_puts(b, "\n    ");
 	gw_xml_elem(b, "Provider", c->id->issuer);
@@ -226,7 +193,7 @@ assume_role_with_web_identity(struct gw_app *app, const struct gw_req *req,
 
 /* Actions of the STS model that later releases implement. */
 static const char *const later_actions[] = {
-	"AssumeRoleWithSAML", "GetFederationToken", "GetAccessKeyInfo", NULL,
+	"GetFederationToken", "GetAccessKeyInfo", NULL,
 };
 
 void
@@ -258,6 +225,11 @@ gw_sts_handle(struct gw_app *app, struct gw_req *req, struct gw_resp *resp)
 	} else if (strcmp(action, AWI) == 0) {
 		assume_role_with_web_identity(app, req, resp);
 		return;
+#ifdef FEDGATE_HAVE_SAML
+	} else if (strcmp(action, "AssumeRoleWithSAML") == 0) {
+		gw_sts_assume_role_with_saml(app, req, resp);
+		return;
+#endif
 	} else if (gw_sts_signed(app, req, action, resp) == 0) {
 		return;
 	} else {

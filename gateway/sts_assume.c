@@ -253,57 +253,26 @@ is_transitive(const struct gw_ar_params *p, const char *key)
 }
 
 static void
-fill_tags(struct fed_session *s, const struct gw_signed_call *c)
-{
-	const struct fed_session *cs = c->caller.session;
-	size_t n = c->ar.n_tags + inherited_tags(&c->caller);
-
-	s->tags = core_xcalloc(n + 1, sizeof(*s->tags));
-	for (size_t i = 0; i < c->ar.n_tags; i++) {
-		s->tags[s->n_tags].key = core_xstrdup(c->ar.tags[i].key);
-		s->tags[s->n_tags].value = core_xstrdup(c->ar.tags[i].value);
-		s->tags[s->n_tags++].transitive =
-		    is_transitive(&c->ar, c->ar.tags[i].key);
-	}
-	for (size_t i = 0; inherited_tags(&c->caller) && i < cs->n_tags; i++) {
-		if (!cs->tags[i].transitive)
-			continue;
-		s->tags[s->n_tags].key = core_xstrdup(cs->tags[i].key);
-		s->tags[s->n_tags].value = core_xstrdup(cs->tags[i].value);
-		s->tags[s->n_tags++].transitive = 1;
-	}
-}
-
-static void
 fill_session(struct gw_signed_call *c, int64_t now, int duration)
 {
-	const struct gw_role *r = c->role;
 	const struct fed_session *cs = c->caller.session;
 	struct fed_session *s = &c->s;
 
-	memset(s, 0, sizeof(*s));
+	gw_sts_role_session(s, c->role, c->ar.session_name, c->ar.policy,
+			    c->ar.policy_arns, c->ar.n_policy_arns, now, duration);
 	c->have_session = 1;
-	fed_mint_new_keys(s);
-	s->account = core_xstrdup(r->account_id);
-	s->role_arn = core_xstrdup(r->arn);
-	s->role_id = core_xstrdup(r->role_id);
-	s->session_name = core_xstrdup(c->ar.session_name);
-	s->assumed_role_arn = core_xasprintf("arn:aws:sts::%s:assumed-role/%s/%s",
-					     r->account_id, r->name,
-					     c->ar.session_name);
 	if (cs != NULL && cs->source_identity != NULL)
 		s->source_identity = core_xstrdup(cs->source_identity);
 	else if (c->ar.source_identity != NULL)
 		s->source_identity = core_xstrdup(c->ar.source_identity);
-	if (c->ar.policy != NULL)
-		s->session_policy = core_xstrdup(c->ar.policy);
-	s->policy_arns = core_xcalloc(c->ar.n_policy_arns + 1, sizeof(char *));
-	for (size_t i = 0; i < c->ar.n_policy_arns; i++)
-		s->policy_arns[s->n_policy_arns++] = core_xstrdup(c->ar.policy_arns[i]);
-	fill_tags(s, c);
+	for (size_t i = 0; i < c->ar.n_tags; i++)
+		gw_sts_session_add_tag(s, c->ar.tags[i].key, c->ar.tags[i].value,
+				       is_transitive(&c->ar, c->ar.tags[i].key));
+	for (size_t i = 0; inherited_tags(&c->caller) && i < cs->n_tags; i++)
+		if (cs->tags[i].transitive)
+			gw_sts_session_add_tag(s, cs->tags[i].key,
+					       cs->tags[i].value, 1);
 	s->chained = c->caller.kind == GW_PRINCIPAL_ROLE_SESSION;
-	s->issued_at = now;
-	s->expires_at = now + duration;
 }
 
 static void
@@ -311,13 +280,8 @@ render(struct core_buf *b, const struct gw_signed_call *c, const char *rid)
 {
 	gw_xml_begin(b, c->action);
 	gw_sts_render_credentials(b, &c->s, c->session_token);
-	core_buf_puts(b, "\n    <AssumedRoleUser>\n      ");
-	gw_xml_elem(b, "Arn", c->s.assumed_role_arn);
-	core_buf_puts(b, "\n      <AssumedRoleId>");
-	core_buf_put_xml(b, c->s.role_id);
-	core_buf_puts(b, ":");
-	core_buf_put_xml(b, c->s.session_name);
-	core_buf_puts(b, "</AssumedRoleId>\n    </AssumedRoleUser>\n    ");
+	gw_sts_render_assumed_role_user(b, &c->s);
+	core_buf_puts(b, "\n    ");
 	gw_xml_elem_int(b, "PackedPolicySize", c->packed);
 	if (c->s.source_identity != NULL) {
 		core_buf_puts(b, "\n    ");

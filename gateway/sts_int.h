@@ -7,6 +7,8 @@
 #include "gateway/http.h"
 #include "gateway/sts_params.h"
 
+#include <stdint.h>
+
 struct gw_app;
 struct gw_role;
 
@@ -26,6 +28,24 @@ struct gw_signed_call {
 /** "<Credentials>...</Credentials>" of a Result. */
 void gw_sts_render_credentials(struct core_buf *b, const struct fed_session *s,
 			       const char *token);
+
+/** "<AssumedRoleUser><Arn/><AssumedRoleId/></AssumedRoleUser>" of a role session. */
+void gw_sts_render_assumed_role_user(struct core_buf *b,
+				     const struct fed_session *s);
+
+/**
+ * Fill s as a new session of role r: fresh keys, ARNs and ids, session
+ * policies, issue and expiry times. Tags, source identity and provider
+ * are the caller's to add.
+ */
+void gw_sts_role_session(struct fed_session *s, const struct gw_role *r,
+			 const char *session_name, const char *policy,
+			 const char *const *arns, size_t n_arns, int64_t now,
+			 int duration);
+
+/** Append one session tag (copied). */
+void gw_sts_session_add_tag(struct fed_session *s, const char *key,
+			    const char *value, int transitive);
 
 /** AssumeRole: trust (both sides for cross-account), chaining, tags. */
 int gw_sts_assume_role(struct gw_app *app, const struct gw_req *req,

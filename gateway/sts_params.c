@@ -558,3 +558,49 @@ gw_sts_gst_duration(const struct gw_form *f, int *out, struct core_err *err)
 	*out = (int)n;
 	return 0;
 }
+
+/* ---- AssumeRoleWithSAML ([3/5]) ---- */
+
+int
+gw_sts_saml_params(const struct gw_form *f, struct gw_saml_params *p,
+		   struct core_err *err)
+{
+	struct gw_awi_params tmp;
+	size_t n = 0;
+
+	memset(p, 0, sizeof(*p));
+	p->role_arn = required(f, "RoleArn", err);
+	if (p->role_arn == NULL || check_arn(p->role_arn, "roleArn", err) == -1)
+		return -1;
+	p->principal_arn = required(f, "PrincipalArn", err);
+	if (p->principal_arn == NULL ||
+	    check_arn(p->principal_arn, "principalArn", err) == -1)
+		return -1;
+	p->assertion = gw_form_get_len(f, "SAMLAssertion", &n);
+	if (p->assertion == NULL || n == 0) {
+		required(f, "SAMLAssertion", err);
+		return -1;
+	}
+	if (n < 4 || n > 100000) {
+		core_err_set(err, CORE_EVALIDATION, "parameter_invalid",
+			     "1 validation error detected: Value at "
+			     "'SAMLAssertion' failed to satisfy constraint: "
+			     "Member must have length %s", n < 4
+				 ? "greater than or equal to 4"
+				 : "less than or equal to 100000");
+		return -1;
+	}
+	p->assertion_len = n;
+	if (parse_duration(gw_form_get(f, "DurationSeconds"), &p->duration,
+			   err) == -1)
+		return -1;
+	p->policy = gw_form_get(f, "Policy");
+	if (p->policy != NULL && check_policy(p->policy, err) == -1)
+		return -1;
+	memset(&tmp, 0, sizeof(tmp));
+	if (read_policy_arns(f, &tmp, err) == -1)
+		return -1;
+	memcpy(p->policy_arns, tmp.policy_arns, sizeof(tmp.policy_arns));
+	p->n_policy_arns = tmp.n_policy_arns;
+	return 0;
+}

@@ -58,6 +58,22 @@ struct gw_ar_params {
 	const char *token_code;
 };
 
+/* AssumeRoleWithSAML; strings borrowed from the form. */
+struct gw_saml_params {
+	const char *role_arn;
+	const char *principal_arn;
+	const char *assertion;	/* base64 SAMLResponse; never logged */
+	size_t assertion_len;
+	int duration;		/* 0: not given */
+	const char *policy;
+	const char *policy_arns[GW_STS_MAX_POLICY_ARNS];
+	size_t n_policy_arns;
+};
+
+/** Read and validate AssumeRoleWithSAML parameters. */
+int gw_sts_saml_params(const struct gw_form *f, struct gw_saml_params *p,
+		       struct core_err *err);
+
 /** Read and validate AssumeRole parameters (all model constraints). */
 int gw_sts_ar_params(const struct gw_form *f, struct gw_ar_params *p,
 		     struct core_err *err);

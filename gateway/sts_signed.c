@@ -41,6 +41,51 @@ gw_sts_render_credentials(struct core_buf *b, const struct fed_session *s,
 	core_buf_puts(b, "\n    </Credentials>");
 }
 
+void
+gw_sts_render_assumed_role_user(struct core_buf *b, const struct fed_session *s)
+{
+	core_buf_puts(b, "\n    <AssumedRoleUser>\n      ");
+	gw_xml_elem(b, "Arn", s->assumed_role_arn);
+	core_buf_puts(b, "\n      <AssumedRoleId>");
+	core_buf_put_xml(b, s->role_id);
+	core_buf_puts(b, ":");
+	core_buf_put_xml(b, s->session_name);
+	core_buf_puts(b, "</AssumedRoleId>\n    </AssumedRoleUser>");
+}
+
+void
+gw_sts_role_session(struct fed_session *s, const struct gw_role *r,
+		    const char *session_name, const char *policy,
+		    const char *const *arns, size_t n_arns, int64_t now,
+		    int duration)
+{
+	memset(s, 0, sizeof(*s));
+	fed_mint_new_keys(s);
+	s->account = core_xstrdup(r->account_id);
+	s->role_arn = core_xstrdup(r->arn);
+	s->role_id = core_xstrdup(r->role_id);
+	s->session_name = core_xstrdup(session_name);
+	s->assumed_role_arn = core_xasprintf("arn:aws:sts::%s:assumed-role/%s/%s",
+					     r->account_id, r->name, session_name);
+	if (policy != NULL)
+		s->session_policy = core_xstrdup(policy);
+	s->policy_arns = core_xcalloc(n_arns + 1, sizeof(char *));
+	for (size_t i = 0; i < n_arns; i++)
+		s->policy_arns[s->n_policy_arns++] = core_xstrdup(arns[i]);
+	s->issued_at = now;
+	s->expires_at = now + duration;
+}
+
+void
+gw_sts_session_add_tag(struct fed_session *s, const char *key,
+		       const char *value, int transitive)
+{
+	s->tags = core_xrealloc(s->tags, (s->n_tags + 1) * sizeof(*s->tags));
+	s->tags[s->n_tags].key = core_xstrdup(key);
+	s->tags[s->n_tags].value = core_xstrdup(value);
+	s->tags[s->n_tags++].transitive = transitive;
+}
+
 /* ---- GetCallerIdentity ---- */
 
 static int
