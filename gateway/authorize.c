@@ -169,6 +169,31 @@ struct orig_req {
 	struct gw_signed_msg m;
 };
 
+/*
+ * The subrequest has no body, so proxies drop or zero its Content-Length;
+ * a client that signed content-length (the JS SDK does) signed the
+ * original one, which the proxy passes as X-Original-Content-Length.
+ */
+static void
+set_content_length(struct orig_req *o, const char *clen)
+{
+	size_t n = o->m.msg.n_headers;
+
+	if (clen == NULL)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		if (strcasecmp(o->m.headers[i].name, "Content-Length") == 0) {
+			o->m.headers[i].value = clen;
+			return;
+		}
+	}
+	if (n < sizeof(o->m.headers) / sizeof(o->m.headers[0])) {
+		o->m.headers[n].name = "Content-Length";
+		o->m.headers[n].value = clen;
+		o->m.msg.n_headers = n + 1;
+	}
+}
+
 static int
 orig_from_headers(const struct gw_req *req, struct orig_req *o,
 		  struct core_err *err)
@@ -194,9 +219,7 @@ orig_from_headers(const struct gw_req *req, struct orig_req *o,
 	 * and a signed content-length is the original one. */
 	o->m.msg.body = NULL;
 	o->m.msg.body_len = 0;
-	for (size_t i = 0; clen != NULL && i < o->m.msg.n_headers; i++)
-		if (strcasecmp(o->m.headers[i].name, "Content-Length") == 0)
-			o->m.headers[i].value = clen;
+	set_content_length(o, clen);
 	return 0;
 }
 

@@ -705,3 +705,146 @@ class FedgateCase(unittest.TestCase):
 def diag(msg):
     for line in str(msg).splitlines():
         print(f"# {line}", file=sys.stdout, flush=True)
+
+
+# ---------------------------------------------------------------- nginx ---
+
+def nginx_bin():
+    """Debian's nginx (or $NGINX_BIN); None when not installed."""
+    for p in (os.environ.get("NGINX_BIN"), "/usr/sbin/nginx",
+              shutil.which("nginx")):
+        if p and os.access(p, os.X_OK):
+            return p
+    return None
+
+
+class Nginx:
+    """A real nginx from a config template with @NAME@ placeholders, run
+    unprivileged-capable under its own prefix (tmp/nginx) in the
+    foreground, so the test owns exactly one master process."""
+
+    def __init__(self, tmp, template, subst, port=None):
+        self.port = port or free_port()
+        self.prefix = os.path.join(tmp, "nginx")
+        self.conf_path = os.path.join(self.prefix, "nginx.conf")
+        self.err_path = os.path.join(self.prefix, "logs", "error.log")
+        self.access_path = os.path.join(self.prefix, "logs", "access.log")
+        self.out_path = os.path.join(self.prefix, "nginx.stderr")
+        self.template = template
+        self.subst = dict(subst)
+        self.subst.setdefault("LISTEN", f"127.0.0.1:{self.port}")
+        self.proc = None
+
+    def render(self):
+        with open(self.template) as f:
+            text = f.read()
+        for k, v in self.subst.items():
+            text = text.replace(f"@{k}@", v)
+        left = re.findall(r"@[A-Z_]+@", text)
+        if left:
+            raise RuntimeError(f"unsubstituted placeholders {left} in "
+                               f"{self.template}")
+        os.makedirs(os.path.join(self.prefix, "logs"), exist_ok=True)
+        os.makedirs(os.path.join(self.prefix, "tmp"), exist_ok=True)
+        with open(self.conf_path, "w") as f:
+            f.write(text)
+        return text
+
+    def start(self, ready_timeout=10):
+        self.render()
+        out = open(self.out_path, "ab")
+        try:
+            self.proc = subprocess.Popen(
+                [nginx_bin(), "-p", self.prefix + "/", "-c", self.conf_path,
+                 "-g", "daemon off;"],
+                stdin=subprocess.DEVNULL, stdout=out, stderr=out,
+                cwd=self.prefix, start_new_session=True)
+        finally:
+            out.close()
+        deadline = time.monotonic() + ready_timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"nginx exited with "
+                                   f"{self.proc.returncode}\n{self.logs()}")
+            if port_open(self.port):
+                return self
+            time.sleep(0.05)
+        self.stop()
+        raise RuntimeError(f"nginx not listening on {self.port}\n"
+                           f"{self.logs()}")
+
+    def stop(self, timeout=5):
+        """SIGTERM (fast shutdown) to our master; its own process group
+        (workers) is killed only if it does not exit."""
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(5)
+
+    def logs(self, limit=4000):
+        parts = []
+        for name, p in (("stderr", self.out_path),
+                        ("error.log", self.err_path),
+                        ("access.log", self.access_path)):
+            try:
+                with open(p, "rb") as f:
+                    data = f.read().decode("utf-8", "replace")
+            except OSError:
+                data = ""
+            parts.append(f"--- nginx {name} (tail) ---\n{data[-limit:]}")
+        return "\n".join(parts)
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.port}"
+
+
+# ------------------------------------------------------- session tokens ---
+# The SessionToken format (core/seal.c, federation/mint.c), so tests can
+# forge tokens a real key ring would or would not accept:
+#   base64url(0x01 || key id(4) || nonce(12) || AES-256-GCM(ct) || tag(16))
+#   AAD = 0x01 || key id || "fedgate-session-v1"; plaintext: compact JSON.
+
+SESSION_AAD = b"fedgate-session-v1"
+
+
+def keyring_keys(state_dir):
+    """[(key id bytes, key bytes)] of state_dir/keyring.json, oldest first
+    (the last one is the active key)."""
+    with open(os.path.join(state_dir, "keyring.json")) as f:
+        ring = json.load(f)
+    keys = sorted(ring["keys"], key=lambda k: k["created"])
+    return [(bytes.fromhex(k["id"]), base64.b64decode(k["key"]))
+            for k in keys]
+
+
+def _unb64url(s):
+    return base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))
+
+
+def session_unseal(keys, token):
+    """The session JSON (dict) inside token, opened with keys."""
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+    raw = _unb64url(token)
+    if raw[0] != 1:
+        raise ValueError("not a version 1 sealed blob")
+    hdr, nonce, ct = raw[:5], raw[5:17], raw[17:]
+    for kid, key in keys:
+        if kid == hdr[1:]:
+            pt = AESGCM(key).decrypt(nonce, ct, hdr + SESSION_AAD)
+            return json.loads(pt)
+    raise KeyError(f"key id {hdr[1:].hex()} not in the ring")
+
+
+def session_seal(kid, key, session):
+    """Seal a session dict under (kid, key), as fedgate's mint does."""
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+    hdr = b"\x01" + kid
+    nonce = os.urandom(12)
+    pt = json.dumps(session, separators=(",", ":")).encode()
+    ct = AESGCM(key).encrypt(nonce, pt, hdr + SESSION_AAD)
+    return b64url(hdr + nonce + ct)
