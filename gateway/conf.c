@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,11 +46,16 @@
 #define CONF_SECRET_MIN 16
 #define CONF_SECRET_MAX 128
 #define CONF_PATH_LEN 128
+#define CONF_MAX_RECIPIENTS 64		/* saml_sp.recipients */
+#define CONF_SAML_META_MAX (1024 * 1024) /* metadata_file size */
+#define CONF_ENTITY_ID_MAX 1024		/* SAML metadata: entityID length */
 
 #define CONF_DEFAULT_LISTEN_HOST "127.0.0.1"
 #define CONF_DEFAULT_LISTEN_PORT 8080
 #define CONF_DEFAULT_ACCOUNT "000000000000"
 #define CONF_DEFAULT_STATE_DIR "/var/lib/fedgate"
+#define CONF_DEFAULT_ENTITY_ID "urn:fedgate:sp"
+#define CONF_ACS_PATH "/saml/acs"
 
 enum cnode_type { CN_SCALAR, CN_MAP, CN_SEQ };
 
@@ -79,6 +85,9 @@ struct conf_ld {
 	struct gw_conf *conf;
 	char **role_paths;	/* parallel to conf->roles */
 	int *issuer_lines;	/* parallel to conf->providers */
+	size_t *prov_yidx;	/* providers[] index of each conf->providers */
+	size_t *saml_yidx;	/* providers[] index of each conf->saml_idps */
+	int sp_lines[8];	/* saml_sp keys (SSP_*) */
 	int top_lines[16];
 	int key_line;		/* line of the key whose handler runs */
 	int secrets_ok;		/* inline secrets allowed: text is private */
@@ -101,6 +110,11 @@ struct conf_ref {
 
 struct prov_tmp {
 	struct fed_oidc_config c;
+	char *type;
+};
+
+struct saml_tmp {
+	struct fed_saml_idp_config c;
 	char *type;
 };
 
@@ -471,6 +485,30 @@ bad:
 	return -1;
 }
 
+/*
+ * true or false, plain. YAML 1.1's yes/no/on/off are refused rather than
+ * read: "no" as a country code must not turn into a boolean.
+ */
+static int
+cn_bool(struct conf_ld *ld, const struct cnode *n, const char *path, int *out)
+{
+	if (n->type == CN_SCALAR && n->plain) {
+		if (strcmp(n->str, "true") == 0 || strcmp(n->str, "True") == 0 ||
+		    strcmp(n->str, "TRUE") == 0) {
+			*out = 1;
+			return 0;
+		}
+		if (strcmp(n->str, "false") == 0 ||
+		    strcmp(n->str, "False") == 0 ||
+		    strcmp(n->str, "FALSE") == 0) {
+			*out = 0;
+			return 0;
+		}
+	}
+	conf_err(ld, n->line, "%s: expected true or false", path);
+	return -1;
+}
+
 /* Labels for messages: truncation only shortens a label, never a value. */
 static void
 path_key(char *buf, size_t sz, const char *path, const char *key)
@@ -632,14 +670,13 @@ check_name(const char *s, int plain)
 	return NULL;
 }
 
+/* "saml" never gets here: such entries are walked with conf_saml_provider. */
 static const char *
 check_ptype(const char *s, int plain)
 {
 	if (strcmp(s, "oidc") == 0)
 		return NULL;
-	if (strcmp(s, "saml") == 0)
-		return "saml providers arrive in [3/5]";
-	return "must be 'oidc'";
+	return "must be 'oidc' or 'saml'";
 }
 
 static const char *
@@ -652,8 +689,58 @@ check_preset(const char *s, int plain)
 	for (i = 0; i < sizeof(presets) / sizeof(presets[0]); i++)
 		if (strcmp(s, presets[i]) == 0)
 			return NULL;
+	if (strcmp(s, "entra") == 0 || strcmp(s, "okta") == 0)
+		return "must be one of google, cognito-identity, "
+		       "cognito-user-pool, apple, facebook (entra and okta are "
+		       "SAML presets: add 'type: saml')";
 	return "must be one of google, cognito-identity, cognito-user-pool, "
 	       "apple, facebook";
+}
+
+static const char *
+check_saml_type(const char *s, int plain)
+{
+	return strcmp(s, "saml") == 0 ? NULL : "must be 'saml'";
+}
+
+/* Presets only document what each IdP sends; they change no checks. */
+static const char *
+check_saml_preset(const char *s, int plain)
+{
+	if (strcmp(s, "entra") == 0 || strcmp(s, "okta") == 0 ||
+	    strcmp(s, "google") == 0)
+		return NULL;
+	return "must be one of entra, okta, google";
+}
+
+/*
+ * Like check_fetch_url, but a query is allowed: Entra's per-application
+ * metadata URL carries the application id as "?appid=...".
+ */
+static const char *
+check_metadata_url(const char *s, int plain)
+{
+	const char *msg = "must be an https:// URL without fragment";
+	char buf[CONF_MAX_STR + 1];
+	size_t n = strcspn(s, "?"), i;
+	const char *h;
+	size_t hl;
+	int https;
+
+	if (n >= sizeof(buf))
+		return msg;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	if (url_split(buf, &https, &h, &hl) < 0)
+		return msg;
+	if (!https && !is_loopback_host(h, hl))
+		return "must use https:// (http:// is allowed only for "
+		       "127.0.0.1, localhost and [::1])";
+	for (i = n; s[i] != '\0'; i++)
+		if ((unsigned char)s[i] <= 0x20 || s[i] == 0x7f ||
+		    s[i] == '#' || s[i] == '\\')
+			return msg;
+	return NULL;
 }
 
 static const char *
@@ -898,6 +985,18 @@ tag_value_msg(const char *s)
 	return NULL;
 }
 
+/* SAML metadata limits entityID to 1024 characters (anyURI). */
+static const char *
+check_entity_id(const char *s, int plain)
+{
+	long n = printable_chars(s);
+
+	if (n < 1 || n > CONF_ENTITY_ID_MAX)
+		return "must be 1 to 1024 characters, without control "
+		       "characters";
+	return NULL;
+}
+
 /* ---- table walker ---- */
 
 static void conf_listen(struct conf_ld *, const struct cnode *, void *,
@@ -922,9 +1021,13 @@ CONF_HANDLER(conf_user_policies);
 CONF_HANDLER(conf_user_managed);
 CONF_HANDLER(conf_user_tags);
 CONF_HANDLER(conf_key_inline);
+CONF_HANDLER(conf_saml_sp);
 #undef CONF_HANDLER
 
 #include "gateway/conf_table.h"
+
+_Static_assert(TOP_COUNT <= 16, "conf_ld.top_lines is too small");
+_Static_assert(SSP_COUNT <= 8, "conf_ld.sp_lines is too small");
 
 static void
 walk_str(struct conf_ld *ld, const struct conf_field *f, const struct cnode *v,
@@ -986,6 +1089,7 @@ walk_value(struct conf_ld *ld, const struct conf_field *f,
 	   const struct cnode *v, void *obj, const char *path)
 {
 	long long n;
+	int b;
 
 	switch (f->type) {
 	case CT_STR:
@@ -1001,6 +1105,10 @@ walk_value(struct conf_ld *ld, const struct conf_field *f,
 		break;
 	case CT_STRLIST:
 		walk_list(ld, f, v, obj, path);
+		break;
+	case CT_BOOL:
+		if (cn_bool(ld, v, path, &b) == 0)
+			*(int *)((char *)obj + f->off) = b;
 		break;
 	case CT_FN:
 		f->fn(ld, v, obj, path);
@@ -1677,21 +1785,35 @@ prov_defaults(struct fed_oidc_config *c)
 		c->http_timeout_seconds = 5;
 }
 
+/*
+ * A file read later (at start or reload) must exist, be regular and
+ * readable now; max > 0 also bounds its size. label is "path.key".
+ */
+static void
+file_readable(struct conf_ld *ld, int line, const char *label,
+	      const char *file, off_t max)
+{
+	struct stat sb;
+
+	if (stat(file, &sb) != 0)
+		conf_err(ld, line, "%s: %s: %s", label, file, strerror(errno));
+	else if (!S_ISREG(sb.st_mode))
+		conf_err(ld, line, "%s: %s: not a regular file", label, file);
+	else if (max > 0 && sb.st_size > max)
+		conf_err(ld, line, "%s: %s: larger than %lld bytes", label,
+			 file, (long long)max);
+	else if (access(file, R_OK) != 0)
+		conf_err(ld, line, "%s: %s: %s", label, file, strerror(errno));
+}
+
 static void
 prov_jwks_file(struct conf_ld *ld, const struct fed_oidc_config *c,
 	       int line, const char *path)
 {
-	struct stat sb;
+	char label[CONF_PATH_LEN];
 
-	if (stat(c->jwks_file, &sb) != 0)
-		conf_err(ld, line, "%s.jwks_file: %s: %s", path, c->jwks_file,
-			 strerror(errno));
-	else if (!S_ISREG(sb.st_mode))
-		conf_err(ld, line, "%s.jwks_file: %s: not a regular file",
-			 path, c->jwks_file);
-	else if (access(c->jwks_file, R_OK) != 0)
-		conf_err(ld, line, "%s.jwks_file: %s: %s", path, c->jwks_file,
-			 strerror(errno));
+	path_key(label, sizeof(label), path, "jwks_file");
+	file_readable(ld, line, label, c->jwks_file, 0);
 }
 
 /*
@@ -1732,21 +1854,19 @@ prov_finish(struct conf_ld *ld, struct prov_tmp *pt, const int *lines,
 	prov_defaults(c);
 }
 
+/* An OIDC provider: appended to conf->providers. */
 static void
-conf_provider_one(struct conf_ld *ld, const struct cnode *v, size_t idx,
+oidc_provider_one(struct conf_ld *ld, const struct cnode *v, size_t yidx,
 		  const char *path)
 {
 	struct gw_conf *conf = ld->conf;
+	size_t idx = conf->n_providers++;
 	struct prov_tmp pt;
 	int lines[PRV_COUNT];
 
 	conf->provider_lines[idx] = v->line;
 	ld->issuer_lines[idx] = v->line;
-	if (v->type != CN_MAP) {
-		conf_err(ld, v->line, "%s: expected a mapping, got %s", path,
-			 cn_kind(v));
-		return;
-	}
+	ld->prov_yidx[idx] = yidx;
 	memset(&pt, 0, sizeof(pt));
 	conf_walk(ld, v, conf_provider, PRV_COUNT, &pt, path, lines);
 	prov_finish(ld, &pt, lines, v->line, path);
@@ -1754,6 +1874,85 @@ conf_provider_one(struct conf_ld *ld, const struct cnode *v, size_t idx,
 		ld->issuer_lines[idx] = lines[PRV_ISSUER];
 	free(pt.type);
 	conf->providers[idx] = pt.c;
+}
+
+/* Exactly one metadata source; a file must be readable and bounded. */
+static void
+saml_prov_finish(struct conf_ld *ld, struct fed_saml_idp_config *c,
+		 const int *lines, int mline, const char *path)
+{
+	char label[CONF_PATH_LEN];
+
+	if (lines[SPR_META_FILE] != 0 && lines[SPR_META_URL] != 0) {
+		if (lines[SPR_META_FILE] > lines[SPR_META_URL])
+			path_key(label, sizeof(label), path, "metadata_file");
+		else
+			path_key(label, sizeof(label), path, "metadata_url");
+		conf_err(ld, lines[SPR_META_FILE] > lines[SPR_META_URL] ?
+			 lines[SPR_META_FILE] : lines[SPR_META_URL],
+			 "%s: metadata_file and metadata_url are mutually "
+			 "exclusive", label);
+	} else if (lines[SPR_META_FILE] == 0 && lines[SPR_META_URL] == 0) {
+		conf_err(ld, mline, "%s: missing metadata: set one of "
+			 "metadata_file or metadata_url", path);
+	} else if (c->metadata_file != NULL) {
+		path_key(label, sizeof(label), path, "metadata_file");
+		file_readable(ld, lines[SPR_META_FILE], label,
+			      c->metadata_file, CONF_SAML_META_MAX);
+	}
+	if (c->refresh_seconds == 0)
+		c->refresh_seconds = 3600;
+}
+
+/* A SAML IdP: appended to conf->saml_idps, never to conf->providers. */
+static void
+saml_provider_one(struct conf_ld *ld, const struct cnode *v, size_t yidx,
+		  const char *path)
+{
+	struct gw_conf *conf = ld->conf;
+	size_t idx = conf->n_saml_idps++;
+	struct saml_tmp st;
+	int lines[SPR_COUNT];
+
+	conf->saml_idp_lines[idx] = v->line;
+	ld->saml_yidx[idx] = yidx;
+	memset(&st, 0, sizeof(st));
+	conf_walk(ld, v, conf_saml_provider, SPR_COUNT, &st, path, lines);
+	saml_prov_finish(ld, &st.c, lines, v->line, path);
+	free(st.type);
+	conf->saml_idps[idx] = st.c;
+}
+
+/* The kind comes from the first "type" key; without one it is OIDC (an
+ * OIDC preset may stand in for the type). */
+static int
+prov_is_saml(const struct cnode *v)
+{
+	const struct cnode *t;
+	size_t i;
+
+	for (i = 0; i + 1 < v->n; i += 2) {
+		if (strcmp(v->kids[i]->str, "type") != 0)
+			continue;
+		t = v->kids[i + 1];
+		return t->type == CN_SCALAR && strcmp(t->str, "saml") == 0;
+	}
+	return 0;
+}
+
+static void
+conf_provider_one(struct conf_ld *ld, const struct cnode *v, size_t yidx,
+		  const char *path)
+{
+	if (v->type != CN_MAP) {
+		conf_err(ld, v->line, "%s: expected a mapping, got %s", path,
+			 cn_kind(v));
+		return;
+	}
+	if (prov_is_saml(v))
+		saml_provider_one(ld, v, yidx, path);
+	else
+		oidc_provider_one(ld, v, yidx, path);
 }
 
 static void
@@ -1777,11 +1976,29 @@ conf_providers(struct conf_ld *ld, const struct cnode *v, void *obj,
 	c->providers = core_xcalloc(v->n + 1, sizeof(*c->providers));
 	c->provider_lines = core_xcalloc(v->n + 1, sizeof(int));
 	ld->issuer_lines = core_xcalloc(v->n + 1, sizeof(int));
-	c->n_providers = v->n;
+	ld->prov_yidx = core_xcalloc(v->n + 1, sizeof(size_t));
+	c->saml_idps = core_xcalloc(v->n + 1, sizeof(*c->saml_idps));
+	c->saml_idp_lines = core_xcalloc(v->n + 1, sizeof(int));
+	ld->saml_yidx = core_xcalloc(v->n + 1, sizeof(size_t));
 	for (i = 0; i < v->n; i++) {
 		path_idx(ipath, sizeof(ipath), path, i);
 		conf_provider_one(ld, v->kids[i], i, ipath);
 	}
+}
+
+/* ---- saml_sp ---- */
+
+static void
+conf_saml_sp(struct conf_ld *ld, const struct cnode *v, void *obj,
+	     const char *path)
+{
+	if (v->type != CN_MAP) {
+		conf_err(ld, v->line, "%s: expected a mapping, got %s", path,
+			 cn_kind(v));
+		return;
+	}
+	conf_walk(ld, v, conf_saml_sp_tab, SSP_COUNT, &ld->conf->saml_sp,
+		  path, ld->sp_lines);
 }
 
 /* ---- roles ---- */
@@ -2272,7 +2489,50 @@ prov_claims_issuer(const struct fed_oidc_config *p, const char *iss)
 	return NULL;
 }
 
-/* Names unique; no issuer spelling claimed by two providers. */
+/*
+ * Provider names are unique across both kinds: one name space of
+ * oidc-provider and saml-provider ARNs, as the error message reads to a
+ * human. Reported at the later entry, in file order.
+ */
+static void
+provider_names_unique(struct conf_ld *ld)
+{
+	const struct gw_conf *c = ld->conf;
+	size_t n = c->n_providers + c->n_saml_idps, i, j;
+	struct prov_name {
+		const char *name;
+		int line;
+		size_t yidx;
+	} *pn;
+
+	if (n < 2)
+		return;
+	/* Both kinds side by side; yidx gives the file order back. */
+	pn = core_xcalloc(n, sizeof(*pn));
+	for (i = 0; i < c->n_providers; i++)
+		pn[i] = (struct prov_name){ c->providers[i].name,
+			c->provider_lines[i], ld->prov_yidx[i] };
+	for (i = 0; i < c->n_saml_idps; i++)
+		pn[c->n_providers + i] = (struct prov_name){
+			c->saml_idps[i].name, c->saml_idp_lines[i],
+			ld->saml_yidx[i] };
+	for (i = 0; i < n; i++) {
+		if (pn[i].name == NULL)
+			continue;
+		for (j = 0; j < n; j++) {
+			if (pn[j].yidx >= pn[i].yidx || pn[j].name == NULL ||
+			    strcmp(pn[i].name, pn[j].name) != 0)
+				continue;
+			conf_err(ld, pn[i].line, "providers[%zu].name: provider "
+				 "'%s' already defined at line %d", pn[i].yidx,
+				 pn[i].name, pn[j].line);
+			break;
+		}
+	}
+	free(pn);
+}
+
+/* No issuer spelling claimed by two OIDC providers. */
 static void
 providers_finish(struct conf_ld *ld)
 {
@@ -2280,16 +2540,11 @@ providers_finish(struct conf_ld *ld)
 	struct fed_oidc_config *p, *o;
 	size_t i, j, k;
 
+	provider_names_unique(ld);
 	for (i = 0; i < c->n_providers; i++) {
 		p = &c->providers[i];
 		for (j = 0; j < i; j++) {
 			o = &c->providers[j];
-			if (p->name != NULL && o->name != NULL &&
-			    strcmp(p->name, o->name) == 0)
-				conf_err(ld, c->provider_lines[i],
-					 "providers[%zu].name: provider '%s' "
-					 "already defined at line %d", i,
-					 p->name, c->provider_lines[j]);
 			for (k = 0; k <= p->n_issuer_aliases; k++) {
 				const char *iss = k == 0 ? p->issuer :
 						  p->issuer_aliases[k - 1];
@@ -2299,11 +2554,69 @@ providers_finish(struct conf_ld *ld)
 					conf_err(ld, ld->issuer_lines[i],
 						 "providers[%zu]: issuer '%s' "
 						 "is already used by provider "
-						 "'%s'", i, iss,
+						 "'%s'", ld->prov_yidx[i], iss,
 						 o->name ? o->name : "?");
 			}
 		}
 	}
+}
+
+/*
+ * The SP key decrypts assertions and signs requests: the same secrecy
+ * rule as access key secret files, checked on the open file.
+ */
+static void
+private_file_check(struct conf_ld *ld, int line, const char *label,
+		   const char *file)
+{
+	struct stat sb;
+	int fd;
+
+	/* O_NONBLOCK: a FIFO must not hang the loader. */
+	fd = open(file, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0 || fstat(fd, &sb) != 0)
+		conf_err(ld, line, "%s: %s: %s", label, file, strerror(errno));
+	else if (!S_ISREG(sb.st_mode))
+		conf_err(ld, line, "%s: %s: not a regular file", label, file);
+	else if ((sb.st_mode & 077) != 0)
+		conf_err(ld, line, "%s: %s: accessible by group or other "
+			 "(mode %04o); run 'chmod 600 %s'", label, file,
+			 (unsigned)(sb.st_mode & 07777), file);
+	if (fd >= 0)
+		close(fd);
+}
+
+/* Defaults (always, block or not), then the SP certificate and key. */
+static void
+saml_sp_finish(struct conf_ld *ld)
+{
+	struct fed_saml_sp_config *sp = &ld->conf->saml_sp;
+	const char *url = ld->conf->public_url;
+	const int *l = ld->sp_lines;
+	size_t ul;
+
+	if (sp->entity_id == NULL && l[SSP_ENTITY] == 0)
+		sp->entity_id = core_xstrdup(CONF_DEFAULT_ENTITY_ID);
+	if (sp->acs_url == NULL && l[SSP_ACS] == 0 && url != NULL) {
+		/* A trailing slash in public_url must not double the
+		 * separator. */
+		for (ul = strlen(url); ul > 0 && url[ul - 1] == '/'; ul--)
+			;
+		sp->acs_url = core_xasprintf("%.*s" CONF_ACS_PATH, (int)ul,
+					     url);
+	}
+	if (l[SSP_CERT] != 0 && l[SSP_KEY] == 0)
+		conf_err(ld, l[SSP_CERT], "saml_sp.cert_file: cert_file and "
+			 "key_file must be set together (key_file is missing)");
+	if (l[SSP_KEY] != 0 && l[SSP_CERT] == 0)
+		conf_err(ld, l[SSP_KEY], "saml_sp.key_file: cert_file and "
+			 "key_file must be set together (cert_file is missing)");
+	if (sp->cert_file != NULL)
+		file_readable(ld, l[SSP_CERT], "saml_sp.cert_file",
+			      sp->cert_file, 0);
+	if (sp->key_file != NULL)
+		private_file_check(ld, l[SSP_KEY], "saml_sp.key_file",
+				   sp->key_file);
 }
 
 static void
@@ -2355,6 +2668,7 @@ conf_finish(struct conf_ld *ld)
 					       l->port);
 	}
 	providers_finish(ld);
+	saml_sp_finish(ld);
 	roles_finish(ld);
 	managed_finish(ld);
 	users_finish(ld);
@@ -2403,6 +2717,8 @@ conf_ld_clear(struct conf_ld *ld)
 			free(ld->role_paths[i]);
 	free(ld->role_paths);
 	free(ld->issuer_lines);
+	free(ld->prov_yidx);
+	free(ld->saml_yidx);
 	if (ld->mp_accounts != NULL)
 		for (i = 0; i < c->n_managed_policies; i++)
 			free(ld->mp_accounts[i]);
@@ -2548,6 +2864,32 @@ tags_free(struct gw_tag *t, size_t n)
 	free(t);
 }
 
+/*
+ * The fed_saml configs are the conf's until the app moves them into a
+ * fed_saml (fed_saml_new takes the contents and the app zeroes them):
+ * federation has no clear function for them, so they are freed here.
+ */
+static void
+saml_idp_clear(struct fed_saml_idp_config *p)
+{
+	free(p->name);
+	free(p->metadata_file);
+	free(p->metadata_url);
+	free(p->preset);
+	memset(p, 0, sizeof(*p));
+}
+
+static void
+saml_sp_clear(struct fed_saml_sp_config *sp)
+{
+	free(sp->entity_id);
+	free(sp->acs_url);
+	strs_free(sp->recipients, sp->n_recipients);
+	free(sp->cert_file);
+	free(sp->key_file);
+	memset(sp, 0, sizeof(*sp));
+}
+
 static void
 user_clear(struct gw_user *u)
 {
@@ -2581,6 +2923,11 @@ gw_conf_free(struct gw_conf *c)
 		fed_oidc_config_clear(&c->providers[i]);
 	free(c->providers);
 	free(c->provider_lines);
+	for (i = 0; i < c->n_saml_idps; i++)
+		saml_idp_clear(&c->saml_idps[i]);
+	free(c->saml_idps);
+	free(c->saml_idp_lines);
+	saml_sp_clear(&c->saml_sp);
 	for (i = 0; i < c->n_roles; i++) {
 		free(c->roles[i].name);
 		free(c->roles[i].account_id);
@@ -2667,4 +3014,59 @@ gw_conf_find_managed_policy(const struct gw_conf *c, const char *arn)
 		    strcmp(c->managed_policies[i].arn, arn) == 0)
 			return &c->managed_policies[i];
 	return NULL;
+}
+
+/* Whether a12 (12 digits, not NUL-terminated) is a configured account. */
+static int
+conf_has_account(const struct gw_conf *c, const char *a12)
+{
+	size_t i;
+
+#define ACCT_IS(s) ((s) != NULL && strncmp((s), a12, 12) == 0 && \
+		    (s)[12] == '\0')
+	if (ACCT_IS(c->account_id))
+		return 1;
+	for (i = 0; i < c->n_accounts; i++)
+		if (ACCT_IS(c->account_ids[i]))
+			return 1;
+	for (i = 0; i < c->n_roles; i++)
+		if (ACCT_IS(c->roles[i].account_id))
+			return 1;
+	for (i = 0; i < c->n_users; i++)
+		if (ACCT_IS(c->users[i].account_id))
+			return 1;
+#undef ACCT_IS
+	/* Managed policy ARNs: the account is at offset 13. */
+	for (i = 0; i < c->n_managed_policies; i++)
+		if (c->managed_policies[i].arn != NULL &&
+		    strncmp(c->managed_policies[i].arn + 13, a12, 12) == 0)
+			return 1;
+	return 0;
+}
+
+/* arn:aws:iam::ACCT:saml-provider/NAME, exactly (IAM ARNs are
+ * case-sensitive); NAME is the provider's whole name. */
+int
+gw_conf_find_saml_idp(const struct gw_conf *c, const char *principal_arn)
+{
+	static const char pre[] = "arn:aws:iam::", mid[] = ":saml-provider/";
+	const char *acct, *name;
+	size_t i;
+
+	if (c == NULL || principal_arn == NULL ||
+	    strncmp(principal_arn, pre, sizeof(pre) - 1) != 0)
+		return -1;
+	acct = principal_arn + sizeof(pre) - 1;
+	for (i = 0; i < 12; i++)
+		if (acct[i] < '0' || acct[i] > '9')
+			return -1;
+	if (strncmp(acct + 12, mid, sizeof(mid) - 1) != 0 ||
+	    !conf_has_account(c, acct))
+		return -1;
+	name = acct + 12 + sizeof(mid) - 1;
+	for (i = 0; i < c->n_saml_idps; i++)
+		if (c->saml_idps[i].name != NULL &&
+		    strcmp(c->saml_idps[i].name, name) == 0)
+			return i > INT_MAX ? -1 : (int)i;
+	return -1;
 }

@@ -17,6 +17,7 @@ enum conf_type {
 	CT_STR,		/* char * at off; validator check */
 	CT_INT,		/* int at off; min..max */
 	CT_SIZE,	/* size_t at off; min..max */
+	CT_BOOL,	/* int at off: 1 for true, 0 for false */
 	CT_STRLIST,	/* char ** at off, count at off_n; min..max items (min 1 if
 			   required); check per item */
 	CT_FN,		/* handler fn does everything */
@@ -44,6 +45,8 @@ struct conf_field {
 	{ (k), CT_INT, offsetof(st, f), 0, (lo), (hi), 0, NULL, NULL }
 #define CONF_SIZE(k, st, f, lo, hi) \
 	{ (k), CT_SIZE, offsetof(st, f), 0, (lo), (hi), 0, NULL, NULL }
+#define CONF_BOOL(k, st, f) \
+	{ (k), CT_BOOL, offsetof(st, f), 0, 0, 1, 0, NULL, NULL }
 #define CONF_LIST(k, st, f, nf, max, req, chk) \
 	{ (k), CT_STRLIST, offsetof(st, f), offsetof(st, nf), (req), (max), \
 	  (req), (chk), NULL }
@@ -55,7 +58,7 @@ enum {
 	TOP_LISTEN, TOP_PUBLIC_URL, TOP_ACCOUNT_ID, TOP_STATE_DIR, TOP_STORE,
 	TOP_CLOCK_SKEW, TOP_AUDIT_LOG, TOP_THREADS, TOP_MAX_BODY,
 	TOP_PROVIDERS, TOP_ROLES, TOP_MANAGED, TOP_ACCOUNTS, TOP_USERS,
-	TOP_COUNT
+	TOP_SAML_SP, TOP_COUNT
 };
 
 static const struct conf_field conf_top[TOP_COUNT] = {
@@ -79,6 +82,7 @@ static const struct conf_field conf_top[TOP_COUNT] = {
 	[TOP_MANAGED] = CONF_FN("managed_policies", 0, conf_managed_policies),
 	[TOP_ACCOUNTS] = CONF_FN("accounts", 0, conf_accounts),
 	[TOP_USERS] = CONF_FN("users", 0, conf_users),
+	[TOP_SAML_SP] = CONF_FN("saml_sp", 0, conf_saml_sp),
 };
 
 /* providers[]: struct prov_tmp (a fed_oidc_config plus loader-only keys). */
@@ -113,6 +117,53 @@ static const struct conf_field conf_provider[PRV_COUNT] = {
 				 c.jwks_min_refetch_seconds, 1, 3600),
 	[PRV_TIMEOUT] = CONF_INT("http_timeout_seconds", struct prov_tmp,
 				 c.http_timeout_seconds, 1, 60),
+};
+
+/*
+ * providers[] entries with "type: saml": struct saml_tmp (a
+ * fed_saml_idp_config plus the type). A separate table, so that OIDC keys
+ * (audiences, issuer, ...) in a SAML provider are unknown keys, and the
+ * other way round.
+ */
+enum {
+	SPR_NAME, SPR_TYPE, SPR_PRESET, SPR_META_FILE, SPR_META_URL,
+	SPR_REFRESH, SPR_COUNT
+};
+
+static const struct conf_field conf_saml_provider[SPR_COUNT] = {
+	[SPR_NAME] = CONF_STR("name", struct saml_tmp, c.name, 1, check_name),
+	[SPR_TYPE] = CONF_STR("type", struct saml_tmp, type, 1,
+			      check_saml_type),
+	[SPR_PRESET] = CONF_STR("preset", struct saml_tmp, c.preset, 0,
+				check_saml_preset),
+	[SPR_META_FILE] = CONF_STR("metadata_file", struct saml_tmp,
+				   c.metadata_file, 0, check_path),
+	[SPR_META_URL] = CONF_STR("metadata_url", struct saml_tmp,
+				  c.metadata_url, 0, check_metadata_url),
+	[SPR_REFRESH] = CONF_INT("refresh_seconds", struct saml_tmp,
+				 c.refresh_seconds, 60, 86400),
+};
+
+/* saml_sp: struct fed_saml_sp_config itself; defaults come at the end. */
+enum {
+	SSP_ENTITY, SSP_ACS, SSP_RECIPIENTS, SSP_CERT, SSP_KEY, SSP_SHA1,
+	SSP_COUNT
+};
+
+static const struct conf_field conf_saml_sp_tab[SSP_COUNT] = {
+	[SSP_ENTITY] = CONF_STR("entity_id", struct fed_saml_sp_config,
+				entity_id, 0, check_entity_id),
+	[SSP_ACS] = CONF_STR("acs_url", struct fed_saml_sp_config, acs_url, 0,
+			     check_public_url),
+	[SSP_RECIPIENTS] = CONF_LIST("recipients", struct fed_saml_sp_config,
+				     recipients, n_recipients,
+				     CONF_MAX_RECIPIENTS, 0, check_public_url),
+	[SSP_CERT] = CONF_STR("cert_file", struct fed_saml_sp_config,
+			      cert_file, 0, check_path),
+	[SSP_KEY] = CONF_STR("key_file", struct fed_saml_sp_config, key_file,
+			     0, check_path),
+	[SSP_SHA1] = CONF_BOOL("allow_sha1", struct fed_saml_sp_config,
+			       allow_sha1),
 };
 
 /* roles[]: struct role_tmp (a gw_role plus its path). */

@@ -131,9 +131,13 @@ cmd_check(const struct cli *o)
 
 	if (conf == NULL)
 		return rc;
-	printf("%s: ok (%zu provider%s, %zu role%s)\n", o->config,
-	       conf->n_providers, conf->n_providers == 1 ? "" : "s",
-	       conf->n_roles, conf->n_roles == 1 ? "" : "s");
+	printf("%s: ok (%zu OIDC and %zu SAML provider%s, %zu role%s, "
+	       "%zu user%s, %zu managed polic%s)\n", o->config,
+	       conf->n_providers, conf->n_saml_idps,
+	       conf->n_providers + conf->n_saml_idps == 1 ? "" : "s",
+	       conf->n_roles, conf->n_roles == 1 ? "" : "s", conf->n_users,
+	       conf->n_users == 1 ? "" : "s", conf->n_managed_policies,
+	       conf->n_managed_policies == 1 ? "y" : "ies");
 	gw_conf_free(conf);
 	return 0;
 }

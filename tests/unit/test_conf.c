@@ -20,12 +20,18 @@ static char wwdir[128];
 static char secret_path[128];	/* 0600, a valid secret */
 static char open_secret[128];	/* 0644 */
 static char short_secret[128];	/* 0600, too short */
+static char meta_path[128];	/* SAML IdP metadata */
+static char big_meta[128];	/* 1 MiB + 1 (sparse) */
+static char sp_cert[128];	/* 0644 */
+static char sp_key[128];	/* 0600 */
+static char open_key[128];	/* 0644 */
 
 #define ALICE_SECRET "alice-Secret/0123456789+abcdefXYZ"
 #define BOB_SECRET "bob-secret-0123456789-abcdefgh"
 #define INLINE_SECRET "inline-secret-0123456789"
 
-/* Replace @JWKS@, @DIR@, @WWDIR@ and the secret file names in a template. */
+/* Replace @JWKS@, @DIR@, @WWDIR@, the secret and SAML file names in a
+ * template. */
 static char *
 subst(const char *t)
 {
@@ -55,6 +61,21 @@ subst(const char *t)
 		} else if (strncmp(t, "@SHORTSECRET@", 13) == 0) {
 			rep = short_secret;
 			skip = 13;
+		} else if (strncmp(t, "@META@", 6) == 0) {
+			rep = meta_path;
+			skip = 6;
+		} else if (strncmp(t, "@BIGMETA@", 9) == 0) {
+			rep = big_meta;
+			skip = 9;
+		} else if (strncmp(t, "@SPCERT@", 8) == 0) {
+			rep = sp_cert;
+			skip = 8;
+		} else if (strncmp(t, "@SPKEY@", 7) == 0) {
+			rep = sp_key;
+			skip = 7;
+		} else if (strncmp(t, "@OPENKEY@", 9) == 0) {
+			rep = open_key;
+			skip = 9;
 		}
 		if (rep != NULL) {
 			memcpy(out + o, rep, strlen(rep));
@@ -123,6 +144,18 @@ setup(void **state)
 	    write_file(open_secret, ALICE_SECRET "\n", 0644) != 0 ||
 	    write_file(short_secret, "short\n", 0600) != 0)
 		return -1;
+	snprintf(meta_path, sizeof(meta_path), "%s/idp.xml", tmpdir);
+	snprintf(big_meta, sizeof(big_meta), "%s/big.xml", tmpdir);
+	snprintf(sp_cert, sizeof(sp_cert), "%s/sp.crt", tmpdir);
+	snprintf(sp_key, sizeof(sp_key), "%s/sp.key", tmpdir);
+	snprintf(open_key, sizeof(open_key), "%s/open.key", tmpdir);
+	if (write_file(meta_path, "<EntityDescriptor/>\n", 0644) != 0 ||
+	    write_file(big_meta, "<", 0644) != 0 ||
+	    truncate(big_meta, 1024 * 1024 + 1) != 0 ||
+	    write_file(sp_cert, "cert\n", 0644) != 0 ||
+	    write_file(sp_key, "key\n", 0600) != 0 ||
+	    write_file(open_key, "key\n", 0644) != 0)
+		return -1;
 	setenv("FEDGATE_TEST_BOB_SECRET", BOB_SECRET, 1);
 	setenv("FEDGATE_TEST_SHORT_SECRET", "tiny", 1);
 	setenv("FEDGATE_TEST_EMPTY_SECRET", "", 1);
@@ -139,6 +172,11 @@ teardown(void **state)
 	unlink(secret_path);
 	unlink(open_secret);
 	unlink(short_secret);
+	unlink(meta_path);
+	unlink(big_meta);
+	unlink(sp_cert);
+	unlink(sp_key);
+	unlink(open_key);
 	rmdir(wwdir);
 	snprintf(p, sizeof(p), "%s/conf.yaml", tmpdir);
 	unlink(p);
@@ -485,12 +523,25 @@ test_example(void **state)
 	fclose(f);
 	replace_once(&text, "/etc/fedgate/k8s-prod-jwks.json", "@JWKS@");
 	replace_once(&text, "/etc/fedgate/alice.secret", "@SECRET@");
+	replace_once(&text, "/etc/fedgate/google-saml-metadata.xml", "@META@");
+	replace_once(&text, "/etc/fedgate/saml-sp.crt", "@SPCERT@");
+	replace_once(&text, "/etc/fedgate/saml-sp.key", "@SPKEY@");
 	setenv("FEDGATE_CI_BOT_SECRET", BOB_SECRET, 1);
 	c = load(text, &errs, &nerr);
 	unsetenv("FEDGATE_CI_BOT_SECRET");
 	if (c == NULL)
 		fail_msg("example refused:\n%s", errs);
 	assert_int_equal(c->n_providers, 3);
+	assert_int_equal(c->n_saml_idps, 3);
+	assert_string_equal(c->saml_idps[2].metadata_file, meta_path);
+	assert_int_equal(gw_conf_find_saml_idp(c,
+		"arn:aws:iam::111122223333:saml-provider/okta"), 1);
+	assert_string_equal(c->saml_sp.entity_id, "urn:fedgate:sp");
+	assert_string_equal(c->saml_sp.acs_url,
+			    "https://sts.example.com/saml/acs");
+	assert_int_equal(c->saml_sp.n_recipients, 1);
+	assert_string_equal(c->saml_sp.key_file, sp_key);
+	assert_int_equal(c->saml_sp.allow_sha1, 0);
 	assert_int_equal(c->n_roles, 3);
 	assert_string_equal(c->roles[1].arn,
 			    "arn:aws:iam::444455556666:role/ci/deploy");
@@ -931,6 +982,213 @@ test_secret_not_echoed(void **state)
 	free(errs);
 }
 
+/* ---- SAML providers and the SP block ---- */
+
+static const char saml_yaml[] =
+    "account_id: \"111122223333\"\n"
+    "public_url: https://sts.example.com\n"
+    "accounts:\n"
+    "  \"222233334444\": other\n"
+    "providers:\n"
+    "  - name: entra\n"
+    "    type: saml\n"
+    "    preset: entra\n"
+    "    metadata_file: @META@\n"
+    "    refresh_seconds: 600\n"
+    "  - name: dev\n"
+    "    type: oidc\n"
+    "    issuer: http://127.0.0.1:9000/oidc\n"
+    "    audiences: [app]\n"
+    "    jwks_file: @JWKS@\n"
+    "  - type: saml\n"
+    "    name: okta.corp\n"
+    "    metadata_url: \"https://login.microsoftonline.com/t/"
+    "federationmetadata/2007-06/federationmetadata.xml?appid=a-b\"\n"
+    "  - {name: local, type: saml, metadata_url: "
+    "\"http://127.0.0.1:8081/md\"}\n"
+    "roles:\n"
+    "  - name: r\n"
+    "    account_id: \"444455556666\"\n"
+    TRUST_MAP
+    "users:\n"
+    "  - name: u\n"
+    "    account_id: \"555566667777\"\n";
+
+static void
+check_saml_idps(const struct gw_conf *c)
+{
+	const struct fed_saml_idp_config *p;
+
+	/* providers stays OIDC-only; SAML entries keep their file order. */
+	assert_int_equal(c->n_providers, 1);
+	assert_string_equal(c->providers[0].name, "dev");
+	assert_int_equal(c->provider_lines[0], 11);
+	assert_int_equal(c->n_saml_idps, 3);
+	p = &c->saml_idps[0];
+	assert_string_equal(p->name, "entra");
+	assert_string_equal(p->preset, "entra");
+	assert_string_equal(p->metadata_file, meta_path);
+	assert_null(p->metadata_url);
+	assert_int_equal(p->refresh_seconds, 600);
+	assert_int_equal(c->saml_idp_lines[0], 6);
+	p = &c->saml_idps[1];
+	assert_string_equal(p->name, "okta.corp");
+	assert_null(p->preset);
+	assert_null(p->metadata_file);
+	assert_string_equal(p->metadata_url, "https://login.microsoftonline."
+			    "com/t/federationmetadata/2007-06/"
+			    "federationmetadata.xml?appid=a-b");
+	assert_int_equal(p->refresh_seconds, 3600);
+	assert_int_equal(c->saml_idp_lines[1], 16);
+	assert_string_equal(c->saml_idps[2].metadata_url,
+			    "http://127.0.0.1:8081/md");
+	assert_int_equal(c->saml_idp_lines[2], 19);
+}
+
+static const struct {
+	const char *arn;
+	int want;
+} saml_arns[] = {
+	{ "arn:aws:iam::111122223333:saml-provider/entra", 0 },
+	{ "arn:aws:iam::111122223333:saml-provider/okta.corp", 1 },
+	{ "arn:aws:iam::222233334444:saml-provider/local", 2 },	/* accounts */
+	{ "arn:aws:iam::444455556666:saml-provider/entra", 0 },	/* a role's */
+	{ "arn:aws:iam::555566667777:saml-provider/entra", 0 },	/* a user's */
+	{ "arn:aws:iam::999999999999:saml-provider/entra", -1 },
+	{ "arn:aws:iam::000000000000:saml-provider/entra", -1 },
+	{ "arn:aws:iam::111122223333:saml-provider/entra/", -1 },
+	{ "arn:aws:iam::111122223333:saml-provider/entrax", -1 },
+	{ "arn:aws:iam::111122223333:saml-provider/entra ", -1 },
+	{ "arn:aws:iam::111122223333:saml-provider/Entra", -1 },
+	{ "arn:aws:iam::111122223333:saml-provider/", -1 },
+	{ "arn:aws:iam::111122223333:saml-provider/dev", -1 },	/* OIDC */
+	{ "arn:aws:iam::111122223333:oidc-provider/entra", -1 },
+	{ "arn:aws:iam::111122223333:saml-provider:entra", -1 },
+	{ "arn:aws-cn:iam::111122223333:saml-provider/entra", -1 },
+	{ "arn:aws:iam:us-east-1:111122223333:saml-provider/entra", -1 },
+	{ "arn:aws:iam::11112222333:saml-provider/entra", -1 },
+	{ "arn:aws:iam::1111222233334:saml-provider/entra", -1 },
+	{ "arn:aws:iam::11112222333a:saml-provider/entra", -1 },
+	{ "xarn:aws:iam::111122223333:saml-provider/entra", -1 },
+	{ "entra", -1 },
+	{ "", -1 },
+};
+
+static void
+test_saml_provider(void **state)
+{
+	struct gw_conf *c;
+	char *errs = NULL;
+	size_t i;
+	int nerr;
+
+	c = load(saml_yaml, &errs, &nerr);
+	if (c == NULL)
+		fail_msg("SAML config refused: %s", errs);
+	assert_int_equal(nerr, 0);
+	check_saml_idps(c);
+	for (i = 0; i < sizeof(saml_arns) / sizeof(saml_arns[0]); i++)
+		if (gw_conf_find_saml_idp(c, saml_arns[i].arn) !=
+		    saml_arns[i].want)
+			fail_msg("'%s': got %d, want %d", saml_arns[i].arn,
+				 gw_conf_find_saml_idp(c, saml_arns[i].arn),
+				 saml_arns[i].want);
+	assert_int_equal(gw_conf_find_saml_idp(c, NULL), -1);
+	assert_int_equal(gw_conf_find_saml_idp(NULL,
+		"arn:aws:iam::111122223333:saml-provider/entra"), -1);
+	/* The block is absent: defaults from public_url. */
+	assert_string_equal(c->saml_sp.entity_id, "urn:fedgate:sp");
+	assert_string_equal(c->saml_sp.acs_url,
+			    "https://sts.example.com/saml/acs");
+	assert_int_equal(c->saml_sp.n_recipients, 0);
+	assert_null(c->saml_sp.cert_file);
+	assert_null(c->saml_sp.key_file);
+	assert_int_equal(c->saml_sp.allow_sha1, 0);
+	gw_conf_free(c);
+	free(errs);
+}
+
+static void
+test_saml_sp_defaults(void **state)
+{
+	static const struct {
+		const char *yaml, *acs;
+	} cases[] = {
+		{ "{}\n", "http://127.0.0.1:8080/saml/acs" },
+		{ "listen: \"[::1]:0\"\n", "http://[::1]:0/saml/acs" },
+		{ "public_url: https://sts.example.com/\n",
+		  "https://sts.example.com/saml/acs" },
+		{ "public_url: https://h.example/fedgate//\n",
+		  "https://h.example/fedgate/saml/acs" },
+		{ "public_url: https://h.example/fedgate\nsaml_sp: {}\n",
+		  "https://h.example/fedgate/saml/acs" },
+		{ "public_url: https://h.example\nsaml_sp:\n"
+		  "  acs_url: https://login.example/acs\n",
+		  "https://login.example/acs" },
+	};
+	struct gw_conf *c;
+	char *errs = NULL;
+	size_t i;
+	int nerr;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		c = load(cases[i].yaml, &errs, &nerr);
+		if (c == NULL)
+			fail_msg("case %zu refused: %s", i, errs);
+		assert_string_equal(c->saml_sp.entity_id, "urn:fedgate:sp");
+		assert_string_equal(c->saml_sp.acs_url, cases[i].acs);
+		assert_int_equal(c->n_saml_idps, 0);
+		assert_int_equal(gw_conf_find_saml_idp(c,
+			"arn:aws:iam::000000000000:saml-provider/a"), -1);
+		gw_conf_free(c);
+		free(errs);
+	}
+}
+
+static void
+test_saml_sp_block(void **state)
+{
+	static const char text[] =
+	    "saml_sp:\n"
+	    "  entity_id: \"https://sts.example.com/saml/metadata\"\n"
+	    "  acs_url: https://sts.example.com/saml/acs\n"
+	    "  recipients:\n"
+	    "    - https://signin.aws.amazon.com/saml\n"
+	    "    - https://eu-west-1.signin.aws.amazon.com/saml\n"
+	    "  cert_file: @SPCERT@\n"
+	    "  key_file: @SPKEY@\n"
+	    "  allow_sha1: true\n";
+	struct gw_conf *c;
+	char *errs = NULL;
+	int nerr;
+
+	c = load(text, &errs, &nerr);
+	if (c == NULL)
+		fail_msg("saml_sp refused: %s", errs);
+	assert_string_equal(c->saml_sp.entity_id,
+			    "https://sts.example.com/saml/metadata");
+	assert_string_equal(c->saml_sp.acs_url,
+			    "https://sts.example.com/saml/acs");
+	assert_int_equal(c->saml_sp.n_recipients, 2);
+	assert_string_equal(c->saml_sp.recipients[1],
+			    "https://eu-west-1.signin.aws.amazon.com/saml");
+	assert_string_equal(c->saml_sp.cert_file, sp_cert);
+	assert_string_equal(c->saml_sp.key_file, sp_key);
+	assert_int_equal(c->saml_sp.allow_sha1, 1);
+	gw_conf_free(c);
+	free(errs);
+
+	c = load("saml_sp:\n  allow_sha1: false\n  recipients: []\n"
+		 "  entity_id: urn:amazon:webservices\n", &errs, &nerr);
+	if (c == NULL)
+		fail_msg("saml_sp refused: %s", errs);
+	assert_int_equal(c->saml_sp.allow_sha1, 0);
+	assert_int_equal(c->saml_sp.n_recipients, 0);
+	assert_string_equal(c->saml_sp.entity_id, "urn:amazon:webservices");
+	gw_conf_free(c);
+	free(errs);
+}
+
 /* ---- errors: exact "t.yaml:LINE: message" lines ---- */
 
 #define ALICE_KEY                                                       \
@@ -938,6 +1196,11 @@ test_secret_not_echoed(void **state)
 	"  - name: alice\n"                                             \
 	"    access_keys:\n"                                            \
 	"      - id: AKIAEXAMPLEALICE0001\n"
+
+#define SAML_A                                                          \
+	"providers:\n"                                                  \
+	"  - name: a\n"                                                 \
+	"    type: saml\n"
 
 #define MP_P                                                            \
 	"managed_policies:\n"                                           \
@@ -1011,10 +1274,16 @@ static const struct err_case err_cases[] = {
 	{ "issuer missing",
 	  "providers:\n  - name: a\n    type: oidc\n    audiences: [x]\n", 1,
 	  "t.yaml:2: providers[0]: missing required key 'issuer'" },
-	{ "type saml",
+	{ "type saml with oidc keys",
 	  "providers:\n  - name: a\n    type: saml\n"
+	  "    issuer: https://idp.example.com\n    audiences: [x]\n"
+	  "    metadata_file: @META@\n", 2,
+	  "t.yaml:4: providers[0].issuer: unknown key\n"
+	  "t.yaml:5: providers[0].audiences: unknown key\n" },
+	{ "type unknown",
+	  "providers:\n  - name: a\n    type: SAML\n"
 	  "    issuer: https://idp.example.com\n    audiences: [x]\n", 1,
-	  "t.yaml:3: providers[0].type: saml providers arrive in [3/5]\n" },
+	  "t.yaml:3: providers[0].type: must be 'oidc' or 'saml'\n" },
 	{ "type missing",
 	  "providers:\n  - name: a\n"
 	  "    issuer: https://idp.example.com\n    audiences: [x]\n", 1,
@@ -1341,6 +1610,125 @@ static const struct err_case err_cases[] = {
 	  "t.yaml:11: roles[0].tags.aws:x: tag keys must not start with "
 	  "'aws:' (reserved)\n" },
 
+	/* SAML providers and the SP block */
+	{ "saml both metadata sources", SAML_A "    metadata_file: @META@\n"
+	  "    metadata_url: https://idp.example.com/md\n", 1,
+	  "t.yaml:5: providers[0].metadata_url: metadata_file and "
+	  "metadata_url are mutually exclusive\n" },
+	{ "saml both metadata sources, file last", SAML_A
+	  "    metadata_url: https://idp.example.com/md\n"
+	  "    metadata_file: @META@\n", 1,
+	  "t.yaml:5: providers[0].metadata_file: metadata_file and "
+	  "metadata_url are mutually exclusive\n" },
+	{ "saml no metadata", SAML_A "    preset: okta\n", 1,
+	  "t.yaml:2: providers[0]: missing metadata: set one of metadata_file "
+	  "or metadata_url\n" },
+	{ "saml metadata_url http remote", SAML_A
+	  "    metadata_url: http://idp.example.com/md\n", 1,
+	  "t.yaml:4: providers[0].metadata_url: must use https:// (http:// is "
+	  "allowed only for 127.0.0.1, localhost and [::1])\n" },
+	{ "saml metadata_url fragment", SAML_A
+	  "    metadata_url: https://idp.example.com/md?a=b#c\n", 1,
+	  "t.yaml:4: providers[0].metadata_url: must be an https:// URL "
+	  "without fragment\n" },
+	{ "saml metadata_url ftp", SAML_A
+	  "    metadata_url: ftp://idp.example.com/md\n", 1,
+	  "t.yaml:4: providers[0].metadata_url: must be an https:// URL" },
+	{ "saml metadata_file missing", SAML_A
+	  "    metadata_file: /nonexistent/idp.xml\n", 1,
+	  "t.yaml:4: providers[0].metadata_file: /nonexistent/idp.xml: No "
+	  "such file or directory\n" },
+	{ "saml metadata_file directory", SAML_A "    metadata_file: @DIR@\n",
+	  1, "t.yaml:4: providers[0].metadata_file: @DIR@: not a regular "
+	  "file\n" },
+	{ "saml metadata_file too big", SAML_A
+	  "    metadata_file: @BIGMETA@\n", 1,
+	  "t.yaml:4: providers[0].metadata_file: @BIGMETA@: larger than "
+	  "1048576 bytes\n" },
+	{ "saml unknown key", SAML_A "    metadata_file: @META@\n"
+	  "    audiences: [x]\n", 1,
+	  "t.yaml:5: providers[0].audiences: unknown key\n" },
+	{ "saml bad preset", SAML_A "    metadata_file: @META@\n"
+	  "    preset: azure\n", 1,
+	  "t.yaml:5: providers[0].preset: must be one of entra, okta, "
+	  "google\n" },
+	{ "saml preset on an oidc provider",
+	  "providers:\n  - name: a\n    preset: entra\n    audiences: [x]\n",
+	  2, "t.yaml:3: providers[0].preset: must be one of google, "
+	  "cognito-identity, cognito-user-pool, apple, facebook (entra and "
+	  "okta are SAML presets: add 'type: saml')\n" },
+	{ "saml refresh range", SAML_A "    metadata_file: @META@\n"
+	  "    refresh_seconds: 59\n", 1,
+	  "t.yaml:5: providers[0].refresh_seconds: must be between 60 and "
+	  "86400\n" },
+	{ "saml name chars", "providers:\n  - name: a/b\n    type: saml\n"
+	  "    metadata_file: @META@\n", 1,
+	  "t.yaml:2: providers[0].name: must be 1 to 64 characters" },
+	{ "saml name missing", "providers:\n  - type: saml\n"
+	  "    metadata_file: @META@\n", 1,
+	  "t.yaml:2: providers[0]: missing required key 'name'\n" },
+	{ "saml name taken by oidc", PROVIDER_DEV
+	  "  - name: dev\n    type: saml\n    metadata_file: @META@\n", 1,
+	  "t.yaml:7: providers[1].name: provider 'dev' already defined at "
+	  "line 2\n" },
+	{ "oidc name taken by saml", SAML_A "    metadata_file: @META@\n"
+	  "  - name: a\n    type: oidc\n    issuer: https://i.example\n"
+	  "    audiences: [x]\n", 1,
+	  "t.yaml:5: providers[1].name: provider 'a' already defined at line "
+	  "2\n" },
+	{ "saml name twice", SAML_A "    metadata_file: @META@\n"
+	  "  - name: b\n    type: saml\n"
+	  "    metadata_url: https://idp.example.com/md\n"
+	  "  - name: a\n    type: saml\n"
+	  "    metadata_url: https://idp.example.com/md2\n", 1,
+	  "t.yaml:8: providers[2].name: provider 'a' already defined at line "
+	  "2\n" },
+	{ "sp key_file 0644", "saml_sp:\n  cert_file: @SPCERT@\n"
+	  "  key_file: @OPENKEY@\n", 1,
+	  "t.yaml:3: saml_sp.key_file: @OPENKEY@: accessible by group or "
+	  "other (mode 0644); run 'chmod 600 @OPENKEY@'\n" },
+	{ "sp cert without key", "saml_sp:\n  cert_file: @SPCERT@\n", 1,
+	  "t.yaml:2: saml_sp.cert_file: cert_file and key_file must be set "
+	  "together (key_file is missing)\n" },
+	{ "sp key without cert", "saml_sp:\n  key_file: @SPKEY@\n", 1,
+	  "t.yaml:2: saml_sp.key_file: cert_file and key_file must be set "
+	  "together (cert_file is missing)\n" },
+	{ "sp cert missing", "saml_sp:\n  cert_file: /nonexistent/sp.crt\n"
+	  "  key_file: @SPKEY@\n", 1,
+	  "t.yaml:2: saml_sp.cert_file: /nonexistent/sp.crt: No such file or "
+	  "directory\n" },
+	{ "sp key missing", "saml_sp:\n  cert_file: @SPCERT@\n"
+	  "  key_file: /nonexistent/sp.key\n", 1,
+	  "t.yaml:3: saml_sp.key_file: /nonexistent/sp.key: No such file or "
+	  "directory\n" },
+	{ "sp key directory", "saml_sp:\n  cert_file: @SPCERT@\n"
+	  "  key_file: @DIR@\n", 1,
+	  "t.yaml:3: saml_sp.key_file: @DIR@: not a regular file\n" },
+	{ "sp allow_sha1 yes", "saml_sp:\n  allow_sha1: yes\n", 1,
+	  "t.yaml:2: saml_sp.allow_sha1: expected true or false\n" },
+	{ "sp allow_sha1 quoted", "saml_sp:\n  allow_sha1: \"true\"\n", 1,
+	  "t.yaml:2: saml_sp.allow_sha1: expected true or false\n" },
+	{ "sp entity_id empty", "saml_sp:\n  entity_id: \"\"\n", 1,
+	  "t.yaml:2: saml_sp.entity_id: must be 1 to 1024 characters, without "
+	  "control characters\n" },
+	{ "sp entity_id control", "saml_sp:\n  entity_id: \"urn:a\\nb\"\n", 1,
+	  "t.yaml:2: saml_sp.entity_id: must be 1 to 1024 characters" },
+	{ "sp entity_id null", "saml_sp:\n  entity_id:\n", 1,
+	  "t.yaml:2: saml_sp.entity_id: expected a string, got null\n" },
+	{ "sp acs_url scheme", "saml_sp:\n  acs_url: ftp://sts.example\n", 1,
+	  "t.yaml:2: saml_sp.acs_url: must be an http:// or https:// URL" },
+	{ "sp recipients scalar",
+	  "saml_sp:\n  recipients: https://signin.aws.amazon.com/saml\n", 1,
+	  "t.yaml:2: saml_sp.recipients: expected a list, got a scalar\n" },
+	{ "sp recipient not a URL", "saml_sp:\n  recipients:\n"
+	  "    - https://signin.aws.amazon.com/saml\n    - signin\n", 1,
+	  "t.yaml:4: saml_sp.recipients[1]: must be an http:// or https:// "
+	  "URL" },
+	{ "sp unknown key", "saml_sp:\n  audience: urn:x\n", 1,
+	  "t.yaml:2: saml_sp.audience: unknown key\n" },
+	{ "sp not a mapping", "saml_sp: [a]\n", 1,
+	  "t.yaml:1: saml_sp: expected a mapping, got a list\n" },
+
 	/* accounts */
 	{ "account id unquoted", "accounts:\n  111122223333: prod\n", 1,
 	  "t.yaml:2: accounts.111122223333: account ids must be quoted "
@@ -1522,6 +1910,9 @@ main(void)
 		cmocka_unit_test(test_per_account_names),
 		cmocka_unit_test(test_inline_secret_file),
 		cmocka_unit_test(test_secret_not_echoed),
+		cmocka_unit_test(test_saml_provider),
+		cmocka_unit_test(test_saml_sp_defaults),
+		cmocka_unit_test(test_saml_sp_block),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
