@@ -16,58 +16,15 @@ build=${1:-build}
 secs=${2:-10}
 ntok=${FEDGATE_BENCH_TOKENS_N:-1000}
 runs=${FEDGATE_BENCH_RUNS:-3}
-for v in "$secs" "$ntok" "$runs"; do
-	case $v in
-	''|*[!0-9]*|0) echo "usage: $0 [BUILD_DIR] [SECONDS]" >&2; exit 2 ;;
-	esac
-done
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
+bench_uints "$0 [BUILD_DIR] [SECONDS]" "$secs" "$ntok" "$runs"
 if [ "$ntok" -lt 1000 ]; then
 	echo "bench: need at least 1000 tokens per algorithm" >&2
 	exit 2
 fi
-
-here=$(cd "$(dirname "$0")" && pwd)
-src=$(cd "$here/.." && pwd)
-PY=/usr/bin/python3	# Debian's, for python3-jwt and python3-cryptography
-
-bin=$build/gateway/fedgate
-[ -x "$bin" ] || bin=$src/$build/gateway/fedgate
-if [ ! -x "$bin" ]; then
-	echo "bench: no fedgate binary at $build/gateway/fedgate (build first)" >&2
-	exit 2
-fi
-for tool in openssl wrk curl "$PY"; do
-	if ! command -v "$tool" >/dev/null 2>&1; then
-		echo "bench: $tool not found (apt-get install wrk curl openssl" \
-		    "python3-jwt python3-cryptography)" >&2
-		exit 2
-	fi
-done
-
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/fedgate-bench.XXXXXX")
-pid=
-cleanup() {
-	if [ -n "$pid" ]; then
-		kill "$pid" 2>/dev/null || true
-		wait "$pid" 2>/dev/null || true
-	fi
-	if [ "${FEDGATE_BENCH_KEEP:-0}" = 1 ]; then
-		echo "bench: kept $tmp" >&2
-	else
-		rm -rf "$tmp"
-	fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-die() {
-	echo "bench: $*" >&2
-	if [ -s "$tmp/fedgate.log" ]; then
-		echo "bench: last lines of the fedgate log:" >&2
-		tail -n 20 "$tmp/fedgate.log" >&2
-	fi
-	exit 1
-}
+bench_init "$build" "wrk curl openssl python3-jwt python3-cryptography" \
+    openssl wrk curl "$PY"
 
 # --- keys, JWKS, tokens -------------------------------------------------
 issuer=https://bench.example
@@ -87,10 +44,7 @@ openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 \
     --out "$tmp/tokens-ES256.txt"
 
 # --- config and server ---------------------------------------------------
-port=$("$PY" -c 'import socket
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])')
+port=$(bench_free_port)
 conf=$tmp/fedgate.yaml
 cat >"$conf" <<EOF
 listen: 127.0.0.1:$port
@@ -122,17 +76,7 @@ roles:
               "bench.example:aud": $aud
 EOF
 
-"$bin" check -c "$conf" >"$tmp/check.log" 2>&1 ||
-    { cat "$tmp/check.log" >&2; die "fedgate check rejected the bench config"; }
-"$bin" serve -c "$conf" >"$tmp/fedgate.log" 2>&1 &
-pid=$!
-i=0
-until curl -fsS -o /dev/null "http://127.0.0.1:$port/healthz" 2>/dev/null; do
-	kill -0 "$pid" 2>/dev/null || { pid=; die "fedgate exited at start"; }
-	i=$((i + 1))
-	[ "$i" -lt 100 ] || die "fedgate not healthy after 10 s"
-	sleep 0.1
-done
+bench_serve "$conf" "$port"
 
 # --- OpenSSL reference, measured now, with fedgate idle -------------------
 # -mr prints "+F2:idx:bits:sign/s:verify/s" (RSA) and "+F4:..." (ECDSA);
@@ -148,35 +92,11 @@ if [ -z "$ref_RS256" ] || [ -z "$ref_ES256" ]; then
 fi
 
 # --- wrk runs --------------------------------------------------------------
-# run_wrk ALG SECONDS OUTFILE: one wrk run; fails on any non-200 or socket
-# error, printing the first bad response.
+# run_wrk ALG SECONDS OUTFILE: one wrk run over that algorithm's tokens.
 run_wrk() {
-	FEDGATE_BENCH_TOKENS=$tmp/tokens-$1.txt \
-	    wrk -t2 -c16 -d"$2"s -s "$here/rotate.lua" --latency \
-	    "http://127.0.0.1:$port/" >"$3" 2>&1 ||
-	    { cat "$3" >&2; die "wrk failed ($1)"; }
-	_line=$(grep '^BENCH requests=' "$3") ||
-	    { cat "$3" >&2; die "no BENCH line from rotate.lua ($1)"; }
-	_bad=$(echo "$_line" | sed 's/.* non200=\([0-9]*\).*/\1/')
-	_sock=$(echo "$_line" | sed 's/.* socket_errors=\([0-9]*\).*/\1/')
-	_reqs=$(echo "$_line" | sed 's/^BENCH requests=\([0-9]*\).*/\1/')
-	if [ "$_bad" != 0 ] || [ "$_sock" != 0 ] || [ "$_reqs" = 0 ]; then
-		grep '^BENCH' "$3" >&2
-		die "$1: $_reqs requests, $_bad non-200, $_sock socket errors"
-	fi
-	kill -0 "$pid" 2>/dev/null || { pid=; die "fedgate died during $1"; }
-}
-
-# field NAME FILE: value of NAME=... in the BENCH line.
-field() {
-	sed -n "s/^BENCH .* $1=\([0-9.]*\).*/\1/p" "$2"
-}
-
-# median: middle value of the numbers on stdin.
-median() {
-	sort -n | awk '{ v[NR] = $1 } END {
-	    if (NR % 2) print v[(NR + 1) / 2];
-	    else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+	FEDGATE_BENCH_TOKENS=$tmp/tokens-$1.txt
+	export FEDGATE_BENCH_TOKENS
+	bench_wrk "$1" "$2" "$3" "$here/rotate.lua" "http://127.0.0.1:$port/"
 }
 
 for alg in RS256 ES256; do
@@ -191,11 +111,9 @@ for alg in RS256 ES256; do
 done
 
 # --- report -------------------------------------------------------------------
-cores=$(nproc)
-model=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
 echo
 echo "fedgate AssumeRoleWithWebIdentity benchmark ($(date -u +%Y-%m-%dT%H:%M:%SZ))"
-echo "host: $cores CPU core(s), ${model:-unknown CPU}; fedgate and wrk share them."
+bench_host
 echo "note: on a shared/virtual host (such as the 2-core VM this was written"
 echo "      on) neighbours make runs noisy; compare the spread of the runs."
 echo "load: wrk -t2 -c16, $runs runs x ${secs} s per algorithm, $ntok distinct tokens each"
@@ -204,12 +122,7 @@ echo
 printf '%-6s %10s %9s %9s %14s %7s  %s\n' alg "req/s" "p50 ms" "p99 ms" \
     "verify/s 1core" ratio "runs (req/s)"
 for alg in RS256 ES256; do
-	files=
-	r=1
-	while [ "$r" -le "$runs" ]; do
-		files="$files $tmp/wrk-$alg-$r.txt"
-		r=$((r + 1))
-	done
+	files=$(bench_files "$tmp/wrk-$alg" "$runs")
 	all=$(for f in $files; do field rps "$f"; done)
 	rps=$(echo "$all" | median)
 	p50=$(for f in $files; do field p50_us "$f"; done | median)

@@ -109,6 +109,45 @@ key_is_safe(const char *raw, const char *key)
 	}
 }
 
+static int
+has_param(const char *q, const char *name)
+{
+	size_t n = strlen(name);
+
+	while (q != NULL && *q != '\0') {
+		if (strncmp(q, name, n) == 0 && (q[n] == '\0' || q[n] == '=' ||
+						 q[n] == '&'))
+			return 1;
+		q += strcspn(q, "&");
+		if (*q == '&')
+			q++;
+	}
+	return 0;
+}
+
+/* The action S3 documents for each operation (multipart ones included). */
+static int
+s3_action(const char *method, int has_key, const char *q, struct gw_s3_op *op)
+{
+	const char *a = NULL;
+	int get = !strcmp(method, "GET") || !strcmp(method, "HEAD");
+	int upload = has_param(q, "uploadId");
+
+	if (has_key && (!strcmp(method, "PUT") || !strcmp(method, "POST")))
+		a = "s3:PutObject"; /* incl. initiate/part/complete multipart */
+	else if (has_key && get)
+		a = upload ? "s3:ListMultipartUploadParts" : "s3:GetObject";
+	else if (has_key && !strcmp(method, "DELETE"))
+		a = upload ? "s3:AbortMultipartUpload" : "s3:DeleteObject";
+	else if (!has_key && get)
+		a = has_param(q, "uploads") ? "s3:ListBucketMultipartUploads"
+					    : "s3:ListBucket";
+	if (a == NULL)
+		return -1;
+	snprintf(op->action, sizeof(op->action), "%s", a);
+	return 0;
+}
+
 /* S3 bucket naming rules: 3..63 of [a-z0-9.-], starting and ending with a
  * letter or digit (so never "." or ".."). */
 static int
@@ -126,7 +165,7 @@ gw_s3_map(const char *method, const char *raw_path, const char *raw_query,
 	  struct gw_s3_op *op)
 {
 	const char *p = raw_path, *slash;
-	char key[1024];
+	char key[1025]; /* S3 keys: up to 1,024 bytes */
 	int has_key;
 
 	memset(op, 0, sizeof(*op));
@@ -142,15 +181,7 @@ gw_s3_map(const char *method, const char *raw_path, const char *raw_query,
 				    sizeof(key)) == -1 ||
 			!key_is_safe(slash + 1, key)))
 		return -1;
-	if (has_key && (!strcmp(method, "PUT") || !strcmp(method, "POST")))
-		snprintf(op->action, sizeof(op->action), "s3:PutObject");
-	else if (has_key && (!strcmp(method, "GET") || !strcmp(method, "HEAD")))
-		snprintf(op->action, sizeof(op->action), "s3:GetObject");
-	else if (has_key && !strcmp(method, "DELETE"))
-		snprintf(op->action, sizeof(op->action), "s3:DeleteObject");
-	else if (!has_key && (!strcmp(method, "GET") || !strcmp(method, "HEAD")))
-		snprintf(op->action, sizeof(op->action), "s3:ListBucket");
-	else
+	if (s3_action(method, has_key, raw_query, op) == -1)
 		return -1;
 	if (has_key)
 		snprintf(op->resource, sizeof(op->resource), "arn:aws:s3:::%s/%s",
@@ -245,7 +276,10 @@ choose_op(const struct gw_req *req, const struct orig_req *o,
 		snprintf(op->resource, sizeof(op->resource), "%s", r);
 		return 0;
 	}
-	if (gw_s3_map(o->method, o->path, o->query, op) == -1) {
+	/* CopyObject also needs s3:GetObject on the source: not mapped, so
+	 * refused rather than authorized as a plain PutObject. */
+	if (gw_req_header(req, "x-amz-copy-source") != NULL ||
+	    gw_s3_map(o->method, o->path, o->query, op) == -1) {
 		core_err_set(err, CORE_EACCESS, "operation_unsupported",
 			     "This request does not map to an S3 operation "
 			     "fedgate authorizes");

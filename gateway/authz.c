@@ -187,7 +187,10 @@ deny:
 
 /* ---- permissions of authenticated callers ([2/5]) ---- */
 
-#define MAX_POLICIES 64
+/* Above every config limit (64 inline + 20 attached; 1 + 10 session);
+ * more than this denies rather than silently ignoring a policy. */
+#define MAX_POLICIES 128
+#define TOO_MANY ((size_t)-1)
 
 static void
 add_tags(struct trust_ctx *ctx, const struct gw_tag *tags, size_t n,
@@ -269,7 +272,9 @@ gw_authz_principal_keys(struct gw_app *app, struct trust_ctx *ctx,
 	snprintf(buf, sizeof(buf), "%lld", (long long)now);
 	trust_ctx_add(ctx, "aws:EpochTime", buf);
 	trust_ctx_add(ctx, "aws:SecureTransport", "false");
-	trust_ctx_add(ctx, "aws:MultiFactorAuthPresent", "false");
+	/* As on AWS: absent for long-term keys, false for sessions (no MFA). */
+	if (p->kind != GW_PRINCIPAL_USER)
+		trust_ctx_add(ctx, "aws:MultiFactorAuthPresent", "false");
 }
 
 /* Inline policies plus attached managed ones; missing ARNs are skipped
@@ -291,9 +296,11 @@ collect_identity(struct gw_app *app, const struct gw_principal *p,
 		arns = p->user->managed_policy_arns;
 		n_arns = p->user->n_managed_policy_arns;
 	}
-	for (size_t i = 0; i < n_inl && n < MAX_POLICIES; i++)
+	if (n_inl + n_arns > MAX_POLICIES)
+		return TOO_MANY;
+	for (size_t i = 0; i < n_inl; i++)
 		out[n++] = inl[i].policy;
-	for (size_t i = 0; i < n_arns && n < MAX_POLICIES; i++) {
+	for (size_t i = 0; i < n_arns; i++) {
 		const struct gw_named_policy *mp =
 		    gw_conf_find_managed_policy(app->conf, arns[i]);
 
@@ -313,6 +320,8 @@ collect_session(struct gw_app *app, const struct fed_session *s,
 	*parsed = NULL;
 	if (s == NULL)
 		return 0;
+	if (s->n_policy_arns + 1 > MAX_POLICIES)
+		return TOO_MANY;
 	if (s->session_policy != NULL) {
 		struct core_err err = {0};
 
@@ -323,7 +332,7 @@ collect_session(struct gw_app *app, const struct fed_session *s,
 					     TRUST_KIND_IDENTITY, &err);
 		out[n++] = *parsed; /* NULL entry: see below */
 	}
-	for (size_t i = 0; i < s->n_policy_arns && n < MAX_POLICIES; i++) {
+	for (size_t i = 0; i < s->n_policy_arns; i++) {
 		const struct gw_named_policy *mp =
 		    gw_conf_find_managed_policy(app->conf, s->policy_arns[i]);
 
@@ -351,6 +360,10 @@ gw_authz_permissions(struct gw_app *app, const struct gw_principal *p,
 	size_t n_s = collect_session(app, p->session, sp, &parsed);
 	enum trust_decision d, ds;
 
+	if (n_id == TOO_MANY || n_s == TOO_MANY) {
+		d = TRUST_IMPLICIT_DENY;
+		goto out;
+	}
 	d = trust_eval(idp, n_id, ctx, trace);
 	if (d == TRUST_EXPLICIT_DENY || n_s == 0)
 		goto out;
@@ -372,4 +385,23 @@ gw_authz_permissions(struct gw_app *app, const struct gw_principal *p,
 out:
 	trust_policy_free(parsed);
 	return d;
+}
+
+int
+gw_authz_session_allows(struct gw_app *app, const struct gw_principal *p,
+			const struct trust_ctx *ctx)
+{
+	const struct trust_policy *sp[MAX_POLICIES];
+	struct trust_policy *parsed = NULL;
+	size_t n = collect_session(app, p->session, sp, &parsed);
+	int ok;
+
+	if (n == 0)
+		ok = 1;
+	else if (n == TOO_MANY || any_null(sp, n))
+		ok = 0;
+	else
+		ok = trust_eval(sp, n, ctx, NULL) == TRUST_ALLOW;
+	trust_policy_free(parsed);
+	return ok;
 }

@@ -59,6 +59,14 @@ enum trust_decision gw_authz_permissions(struct gw_app *app,
 					 struct core_buf *trace);
 
 /**
+ * Do the caller's session policies (if any) allow the action in ctx? 1 when
+ * the session carries none. Resource-policy grants to a role are limited by
+ * the session policies of its sessions too (IAM policy evaluation logic).
+ */
+int gw_authz_session_allows(struct gw_app *app, const struct gw_principal *p,
+			    const struct trust_ctx *ctx);
+
+/**
  * Resolve session PolicyArns: each must name a configured managed policy.
  * 0, or -1 with CORE_EINVALID_PARAM naming the unknown ARN.
  */

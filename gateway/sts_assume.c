@@ -155,8 +155,10 @@ authorize_assume(struct gw_app *app, const struct gw_signed_call *c,
 	named = trust_eval((const struct trust_policy *const *)&role->trust, 1,
 			   ctx, NULL) == TRUST_ALLOW;
 	trust_ctx_exact_principals(ctx, 0);
+	/* Naming the caller spares it the identity-policy grant, but not the
+	 * limits of the session policies its session carries. */
 	if (same_account && named)
-		return 0;
+		return gw_authz_session_allows(app, &c->caller, ctx) ? 0 : -1;
 	return mine == TRUST_ALLOW ? 0 : -1;
 }
 
