@@ -77,6 +77,17 @@ struct fed_saml_assertion {
 /** Step-by-step trace of a validation (fedgate explain groundwork). */
 struct fed_saml_trace;
 
+/** New empty trace; free with fed_saml_trace_free (NULL is a no-op). */
+struct fed_saml_trace *fed_saml_trace_new(void);
+void fed_saml_trace_free(struct fed_saml_trace *t);
+
+/**
+ * The steps so far, one per line: "step: ok" or "step: FAIL reason".
+ * Never contains assertion contents. Borrowed; valid until the next step
+ * or fed_saml_trace_free.
+ */
+const char *fed_saml_trace_text(const struct fed_saml_trace *t);
+
 /**
  * Validate a base64 SAMLResponse (HTTP-POST binding; whitespace allowed in
  * the base64). Checks, in order, everything in issue [3/5] item 2: size

@@ -17,7 +17,6 @@
 #include "gateway/devidp.h"
 #include "gateway/sts.h"
 
-#ifdef FEDGATE_HAVE_SAML
 /* One validator for all SAML IdPs, built once (~100 ms): never per request. */
 static int
 start_saml(struct gw_app *app, struct core_err *err)
@@ -34,7 +33,6 @@ start_saml(struct gw_app *app, struct core_err *err)
 	app->saml_replay = fed_saml_replay_new();
 	return 0;
 }
-#endif
 
 struct gw_app *
 gw_app_new(struct gw_conf *conf)
@@ -52,10 +50,8 @@ gw_app_new(struct gw_conf *conf)
 		goto fail;
 	/* The provider set takes the configs over; conf keeps zeroed slots. */
 	app->oidc = fed_oidc_set_new(conf->providers, conf->n_providers);
-#ifdef FEDGATE_HAVE_SAML
 	if (conf->n_saml_idps > 0 && start_saml(app, &err) == -1)
 		goto fail;
-#endif
 	return app;
 fail:
 	log_warnx("%s", err.msg);
@@ -69,10 +65,8 @@ gw_app_free(struct gw_app *app)
 	if (app == NULL)
 		return;
 	fed_oidc_set_free(app->oidc);
-#ifdef FEDGATE_HAVE_SAML
 	fed_saml_free(app->saml);
 	fed_saml_replay_free(app->saml_replay);
-#endif
 	core_keyring_free(app->keyring);
 	gw_audit_close(app->audit);
 	gw_devidp_free(app->devidp);
@@ -108,11 +102,7 @@ handle_readyz(struct gw_app *app, struct gw_resp *resp)
 static void
 handle_saml_metadata(struct gw_app *app, struct gw_resp *resp)
 {
-#ifndef FEDGATE_HAVE_SAML
-	char *xml = NULL;
-#else
 	char *xml = fed_saml_sp_metadata(app->saml);
-#endif
 
 	gw_resp_text(resp, xml ? 200 : 500, "application/samlmetadata+xml",
 		     xml ? xml : "");

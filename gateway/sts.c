@@ -225,11 +225,9 @@ gw_sts_handle(struct gw_app *app, struct gw_req *req, struct gw_resp *resp)
 	} else if (strcmp(action, AWI) == 0) {
 		assume_role_with_web_identity(app, req, resp);
 		return;
-#ifdef FEDGATE_HAVE_SAML
 	} else if (strcmp(action, "AssumeRoleWithSAML") == 0) {
 		gw_sts_assume_role_with_saml(app, req, resp);
 		return;
-#endif
 	} else if (gw_sts_signed(app, req, action, resp) == 0) {
 		return;
 	} else {
