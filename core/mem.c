@@ -193,6 +193,18 @@ core_buf_put_xml(struct core_buf *b, const char *s)
 	return core_buf_append(b, run, (size_t)(s - run));
 }
 
+int
+core_hexval(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 /*
  * Length of the valid UTF-8 sequence at p (RFC 3629: no overlongs, no
  * surrogates, max U+10FFFF), or 0 if the bytes there are not one.

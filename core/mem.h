@@ -37,6 +37,9 @@ int core_buf_printf(struct core_buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /** Append s with XML escaping (& < > " '). */
 int core_buf_put_xml(struct core_buf *b, const char *s);
+/** Value of one hex digit (either case), or -1. */
+int core_hexval(unsigned char c);
+
 /** Length of the valid UTF-8 sequence at p, 0 if invalid (p NUL-terminated). */
 size_t core_utf8_seq_len(const unsigned char *p);
 /** Append s as the inside of a JSON string (no quotes added); invalid

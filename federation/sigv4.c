@@ -60,18 +60,6 @@ sv4_is_unreserved(unsigned char c)
 }
 
 static int
-sv4_hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-static int
 sv4_is_lower_hex(const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -120,8 +108,8 @@ sv4_pct_decode(const char *s, size_t n, char *out, size_t *outlen)
 		}
 		if (i + 2 >= n)
 			return -1;
-		int hi = sv4_hexval((unsigned char)s[i + 1]);
-		int lo = sv4_hexval((unsigned char)s[i + 2]);
+		int hi = core_hexval((unsigned char)s[i + 1]);
+		int lo = core_hexval((unsigned char)s[i + 2]);
 		if (hi < 0 || lo < 0)
 			return -1;
 		out[o++] = (char)(hi << 4 | lo);

@@ -130,10 +130,9 @@ web_identity_ctx(const struct gw_role *role, const struct gw_req *req,
 	return ctx;
 }
 
-/* Evaluate one action against the role's trust policy, tracing in dev. */
-static enum trust_decision
-decide(struct gw_app *app, const struct gw_role *role, struct trust_ctx *ctx,
-       const char *action)
+enum trust_decision
+gw_authz_trust(struct gw_app *app, const struct gw_role *role,
+	       struct trust_ctx *ctx, const char *action)
 {
 	const struct trust_policy *pol[1] = {role->trust};
 	struct core_buf trace;
@@ -166,13 +165,13 @@ gw_trust_web_identity(struct gw_app *app, const struct gw_req *req,
 	if (check_tags(id, err) == -1)
 		return -1;
 	ctx = web_identity_ctx(role, req, id, session_name, now);
-	if (decide(app, role, ctx, "sts:AssumeRoleWithWebIdentity") != TRUST_ALLOW)
+	if (gw_authz_trust(app, role, ctx, "sts:AssumeRoleWithWebIdentity") != TRUST_ALLOW)
 		denied = "sts:AssumeRoleWithWebIdentity";
 	else if (id->n_tags > 0 &&
-		 decide(app, role, ctx, "sts:TagSession") != TRUST_ALLOW)
+		 gw_authz_trust(app, role, ctx, "sts:TagSession") != TRUST_ALLOW)
 		denied = "sts:TagSession";
 	else if (id->source_identity != NULL &&
-		 decide(app, role, ctx, "sts:SetSourceIdentity") != TRUST_ALLOW)
+		 gw_authz_trust(app, role, ctx, "sts:SetSourceIdentity") != TRUST_ALLOW)
 		denied = "sts:SetSourceIdentity";
 	trust_ctx_free(ctx);
 	if (denied == NULL)

@@ -32,6 +32,14 @@ int gw_trust_web_identity(struct gw_app *app, const struct gw_req *req,
 			  const char *session_name, int64_t now,
 			  struct core_err *err);
 
+/**
+ * Evaluate the role's trust policy for action (set into ctx). In dev mode
+ * the decision trace is logged (no tokens: only the values evaluated).
+ */
+enum trust_decision gw_authz_trust(struct gw_app *app,
+				   const struct gw_role *role,
+				   struct trust_ctx *ctx, const char *action);
+
 /** Bytes of session tags (keys + values) for the packed-size budget. */
 size_t gw_tag_bytes(const struct fed_identity *id);
 

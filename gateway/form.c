@@ -9,18 +9,6 @@
 #include "core/mem.h"
 #include "core/secret.h"
 
-static int
-hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Decode s[0..n) into a new string; -1 on a bad escape or a NUL byte. */
 static int
 url_decode(const char *s, size_t n, char **out, size_t *outlen)
@@ -38,8 +26,8 @@ url_decode(const char *s, size_t n, char **out, size_t *outlen)
 
 			if (i + 2 >= n)
 				goto bad;
-			hi = hexval((unsigned char)s[i + 1]);
-			lo = hexval((unsigned char)s[i + 2]);
+			hi = core_hexval((unsigned char)s[i + 1]);
+			lo = core_hexval((unsigned char)s[i + 2]);
 			if (hi < 0 || lo < 0)
 				goto bad;
 			c = (unsigned char)(hi << 4 | lo);

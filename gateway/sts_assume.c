@@ -118,25 +118,6 @@ assume_ctx(struct gw_app *app, const struct gw_req *req,
 	return ctx;
 }
 
-static enum trust_decision
-eval_trust(struct gw_app *app, const struct gw_role *role,
-	   struct trust_ctx *ctx, const char *action)
-{
-	const struct trust_policy *pol[1] = {role->trust};
-	struct core_buf trace;
-	enum trust_decision d;
-
-	trust_ctx_set_action(ctx, action);
-	if (app->devidp == NULL)
-		return trust_eval(pol, 1, ctx, NULL);
-	core_buf_init(&trace, 64 * 1024);
-	d = trust_eval(pol, 1, ctx, &trace);
-	log_info("decision trace for %s on %s: %s\n%s", action, role->arn,
-		 trust_decision_name(d), trace.data ? trace.data : "");
-	core_buf_reset(&trace);
-	return d;
-}
-
 /* Both sides: the role's trust policy and, where needed, the caller's own. */
 static int
 authorize_assume(struct gw_app *app, const struct gw_signed_call *c,
@@ -146,7 +127,7 @@ authorize_assume(struct gw_app *app, const struct gw_signed_call *c,
 	enum trust_decision trust, mine;
 	int same_account, named;
 
-	trust = eval_trust(app, role, ctx, action);
+	trust = gw_authz_trust(app, role, ctx, action);
 	mine = gw_authz_permissions(app, &c->caller, ctx, NULL);
 	if (trust != TRUST_ALLOW || mine == TRUST_EXPLICIT_DENY)
 		return -1;

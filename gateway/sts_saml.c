@@ -90,30 +90,27 @@ static int
 trusted(struct gw_app *app, const struct gw_req *req, struct saml_call *c,
 	int64_t now, struct core_err *err)
 {
-	const struct trust_policy *pol[1];
 	struct trust_ctx *ctx;
 	const char *denied = "sts:AssumeRoleWithSAML";
 
 	/* The IdP must list this exact pair: it decides who may use what. */
 	if (c->role != NULL &&
 	    gw_saml_role_pair(c->a, c->p.role_arn, c->p.principal_arn)) {
-		pol[0] = c->role->trust;
 		ctx = trust_ctx_new();
 		trust_ctx_add_principal(ctx, "Federated", c->p.principal_arn);
 		trust_ctx_set_resource(ctx, c->role->arn);
 		gw_saml_context_keys(ctx, c->a, c->provider_account,
 				     c->provider_name);
 		add_request_keys(ctx, req, c, now);
-		trust_ctx_set_action(ctx, denied);
-		if (trust_eval(pol, 1, ctx, NULL) == TRUST_ALLOW)
+		if (gw_authz_trust(app, c->role, ctx, denied) == TRUST_ALLOW)
 			denied = NULL;
-		trust_ctx_set_action(ctx, "sts:TagSession");
 		if (denied == NULL && c->claims.n_tags > 0 &&
-		    trust_eval(pol, 1, ctx, NULL) != TRUST_ALLOW)
+		    gw_authz_trust(app, c->role, ctx, "sts:TagSession") !=
+			TRUST_ALLOW)
 			denied = "sts:TagSession";
-		trust_ctx_set_action(ctx, "sts:SetSourceIdentity");
 		if (denied == NULL && c->claims.source_identity != NULL &&
-		    trust_eval(pol, 1, ctx, NULL) != TRUST_ALLOW)
+		    gw_authz_trust(app, c->role, ctx, "sts:SetSourceIdentity") !=
+			TRUST_ALLOW)
 			denied = "sts:SetSourceIdentity";
 		trust_ctx_free(ctx);
 	}
