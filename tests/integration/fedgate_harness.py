@@ -848,3 +848,247 @@ def session_seal(kid, key, session):
     pt = json.dumps(session, separators=(",", ":")).encode()
     ct = AESGCM(key).encrypt(nonce, pt, hdr + SESSION_AAD)
     return b64url(hdr + nonce + ct)
+
+
+# ------------------------------------------------------- SimpleSAMLphp ---
+# A real SAML IdP: Debian's simplesamlphp 1.19 under `php -S` on loopback,
+# with a config dir rendered from templates (SIMPLESAMLPHP_CONFIG_DIR), its
+# signing key made with openssl per run, driven by an HTTP client with a
+# cookie jar as a browser would be (ecosystem.md §4.2).
+
+import html.parser      # noqa: E402  (section-local imports)
+import http.cookiejar   # noqa: E402
+import urllib.request   # noqa: E402
+import zlib             # noqa: E402
+
+SSP_WWW = "/usr/share/simplesamlphp/www"
+PHP_BIN = "/usr/bin/php"
+
+
+def simplesamlphp_missing():
+    """None when php + simplesamlphp + php-xml are usable, else why not."""
+    if not os.access(PHP_BIN, os.X_OK):
+        return f"{PHP_BIN} not installed (Debian php-cli)"
+    if not os.path.isfile(os.path.join(SSP_WWW, "saml2/idp/SSOService.php")):
+        return f"{SSP_WWW} missing (Debian simplesamlphp)"
+    if shutil.which("openssl") is None:
+        return "openssl not installed"
+    p = subprocess.run([PHP_BIN, "-r", "exit(class_exists('DOMDocument') "
+                        "&& function_exists('mb_strlen') ? 0 : 1);"],
+                       capture_output=True, timeout=20)
+    if p.returncode != 0:
+        return "php lacks DOM or mbstring (Debian php-xml, php-mbstring)"
+    return None
+
+
+class _Forms(html.parser.HTMLParser):
+    """Every <form>: {"action", "method", "fields": {name: value}}."""
+
+    def __init__(self):
+        super().__init__()
+        self.forms = []
+
+    def handle_starttag(self, tag, attrs):
+        a = {k: (v or "") for k, v in attrs}
+        if tag == "form":
+            self.forms.append({"action": a.get("action", ""),
+                               "method": a.get("method", "get").lower(),
+                               "fields": {}})
+        elif tag == "input" and self.forms and a.get("name"):
+            self.forms[-1]["fields"][a["name"]] = a.get("value", "")
+
+
+def html_forms(text):
+    p = _Forms()
+    p.feed(text)
+    return p.forms
+
+
+class SamlLogin:
+    """What the IdP hands the browser: the auto-submit form's target and
+    fields, plus the decoded Response XML."""
+
+    def __init__(self, action, fields):
+        self.action = action
+        self.fields = fields
+        self.saml_response = fields["SAMLResponse"]
+        self.relay_state = fields.get("RelayState")
+        self.xml = base64.b64decode(self.saml_response)
+
+
+class SimpleSAMLphp:
+    """One `php -S` process serving SimpleSAMLphp from SSP_WWW."""
+
+    def __init__(self, tmp, template_dir, subst, port=None):
+        self.port = port or free_port()
+        self.dir = os.path.join(tmp, "ssp")
+        self.template_dir = template_dir
+        self.subst = dict(subst)
+        self.subst.setdefault("BASEURL", self.url)
+        self.subst.setdefault("DIR", self.dir)
+        self.subst.setdefault("SALT", uuid.uuid4().hex)
+        self.subst.setdefault("ADMINPASS", uuid.uuid4().hex)
+        self.out_path = os.path.join(self.dir, "php.stderr")
+        self.log_path = os.path.join(self.dir, "log", "simplesamlphp.log")
+        self.cert_path = os.path.join(self.dir, "cert", "idp.crt")
+        self.proc = None
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def entity_id(self):
+        return self.url + "/saml2/idp/metadata.php"
+
+    def render(self):
+        for sub in ("config", "metadata", "cert", "log", "data", "tmp",
+                    "sess"):
+            os.makedirs(os.path.join(self.dir, sub), exist_ok=True)
+        for rel, dest in (("config.php", "config"),
+                          ("authsources.php", "config"),
+                          ("metadata/saml20-idp-hosted.php", "metadata"),
+                          ("metadata/saml20-sp-remote.php", "metadata")):
+            with open(os.path.join(self.template_dir, rel)) as f:
+                text = f.read()
+            for k, v in self.subst.items():
+                text = text.replace(f"@{k}@", str(v))
+            left = re.findall(r"@[A-Z0-9_]+@", text)
+            if left:
+                raise RuntimeError(f"unsubstituted placeholders {left} "
+                                   f"in {rel}")
+            with open(os.path.join(self.dir, dest,
+                                   os.path.basename(rel)), "w") as f:
+                f.write(text)
+        # the IdP's signing key: fresh per run, never checked in
+        subprocess.run(
+            ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-sha256",
+             "-nodes", "-days", "2", "-subj", "/CN=ssp-test-idp",
+             "-keyout", os.path.join(self.dir, "cert", "idp.key"),
+             "-out", self.cert_path],
+            check=True, capture_output=True, timeout=60)
+
+    def start(self, ready_timeout=20):
+        self.render()
+        env = dict(os.environ)
+        env["SIMPLESAMLPHP_CONFIG_DIR"] = os.path.join(self.dir, "config")
+        out = open(self.out_path, "ab")
+        try:
+            self.proc = subprocess.Popen(
+                [PHP_BIN, "-d", "session.save_path=" +
+                 os.path.join(self.dir, "sess"),
+                 "-d", "display_errors=stderr",
+                 "-S", f"127.0.0.1:{self.port}", "-t", SSP_WWW],
+                stdin=subprocess.DEVNULL, stdout=out, stderr=out,
+                cwd=self.dir, env=env)
+        finally:
+            out.close()
+        deadline = time.monotonic() + ready_timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"php -S exited with "
+                                   f"{self.proc.returncode}\n{self.logs()}")
+            if port_open(self.port):
+                return self
+            time.sleep(0.05)
+        self.stop()
+        raise RuntimeError(f"php -S not listening on {self.port}\n"
+                           f"{self.logs()}")
+
+    def stop(self, timeout=5):
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(5)
+
+    def logs(self, limit=4000):
+        parts = []
+        for name, p in (("php -S", self.out_path),
+                        ("simplesamlphp.log", self.log_path)):
+            try:
+                with open(p, "rb") as f:
+                    data = f.read().decode("utf-8", "replace")
+            except OSError:
+                data = ""
+            parts.append(f"--- {name} (tail) ---\n{data[-limit:]}")
+        return "\n".join(parts)
+
+    def metadata(self):
+        """The IdP's SAML 2.0 metadata (EntityDescriptor XML bytes)."""
+        with self.browser().open(self.url + "/saml2/idp/metadata.php",
+                                 timeout=REQ_TIMEOUT) as r:
+            return r.read()
+
+    # -- browser --
+    @staticmethod
+    def browser():
+        """An opener with its own cookie jar (one browser profile); never
+        through an http_proxy of the environment: the IdP is on loopback."""
+        return urllib.request.build_opener(
+            urllib.request.ProxyHandler({}),
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+
+    @staticmethod
+    def _post_form(base, text):
+        forms = html_forms(text)
+        for f in forms:
+            if "SAMLResponse" in f["fields"]:
+                return SamlLogin(urllib.parse.urljoin(base, f["action"]),
+                                 f["fields"])
+        raise AssertionError(f"no SAMLResponse form in {text[:800]!r}")
+
+    def _login_form(self, opener, start_url, username, password):
+        with opener.open(start_url, timeout=REQ_TIMEOUT) as r:
+            url, text = r.geturl(), r.read().decode("utf-8", "replace")
+        forms = [f for f in html_forms(text) if "AuthState" in f["fields"]]
+        if not forms:
+            return url, text        # an IdP session: no form this time
+        f = forms[0]
+        fields = dict(f["fields"])
+        fields.update({"username": username, "password": password})
+        target = urllib.parse.urljoin(url, f["action"] or url)
+        with opener.open(target, data=urllib.parse.urlencode(
+                fields).encode(), timeout=REQ_TIMEOUT) as r:
+            return r.geturl(), r.read().decode("utf-8", "replace")
+
+    def idp_initiated(self, sp_entity_id, username, password, opener=None,
+                      relay_state=None):
+        """Log in through the IdP-initiated SSO URL (an "AWS tile")."""
+        q = {"spentityid": sp_entity_id}
+        if relay_state is not None:
+            q["RelayState"] = relay_state
+        start = (self.url + "/saml2/idp/SSOService.php?" +
+                 urllib.parse.urlencode(q))
+        url, text = self._login_form(opener or self.browser(), start,
+                                     username, password)
+        return self._post_form(url, text)
+
+    def sp_initiated(self, sp_entity_id, acs_url, username, password,
+                     request_id=None, relay_state=None, opener=None):
+        """Send an unsigned AuthnRequest by HTTP-Redirect, log in, return
+        (SamlLogin, request ID)."""
+        rid = request_id or "_" + uuid.uuid4().hex
+        now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        req = (
+            '<samlp:AuthnRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:'
+            'protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" '
+            f'ID="{rid}" Version="2.0" IssueInstant="{now}" '
+            f'Destination="{self.url}/saml2/idp/SSOService.php" '
+            f'AssertionConsumerServiceURL="{acs_url}" ProtocolBinding='
+            '"urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST">'
+            f'<saml:Issuer>{sp_entity_id}</saml:Issuer>'
+            '</samlp:AuthnRequest>')
+        co = zlib.compressobj(9, zlib.DEFLATED, -15)    # raw DEFLATE
+        packed = co.compress(req.encode()) + co.flush()
+        q = {"SAMLRequest": base64.b64encode(packed).decode()}
+        if relay_state is not None:
+            q["RelayState"] = relay_state
+        start = (self.url + "/saml2/idp/SSOService.php?" +
+                 urllib.parse.urlencode(q))
+        opener = opener or self.browser()
+        url, text = self._login_form(opener, start, username, password)
+        return self._post_form(url, text), rid
