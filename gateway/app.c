@@ -17,17 +17,63 @@
 #include "gateway/devidp.h"
 #include "gateway/sts.h"
 
+static char *
+dup_or_null(const char *s)
+{
+	return s != NULL ? core_xstrdup(s) : NULL;
+}
+
+/* fed_saml_new consumes its configs; the conf keeps its own, intact, for
+ * gw_conf_find_saml_idp and so that a loaded conf is never mutated. */
+static void
+copy_saml_configs(const struct gw_conf *conf, struct fed_saml_sp_config *sp,
+		  struct fed_saml_idp_config *idps)
+{
+	const struct fed_saml_sp_config *c = &conf->saml_sp;
+
+	sp->entity_id = dup_or_null(c->entity_id);
+	sp->acs_url = dup_or_null(c->acs_url);
+	sp->n_recipients = c->n_recipients;
+	sp->recipients = core_xcalloc(c->n_recipients + 1,
+				      sizeof(*sp->recipients));
+	for (size_t i = 0; i < c->n_recipients; i++)
+		sp->recipients[i] = core_xstrdup(c->recipients[i]);
+	sp->cert_file = dup_or_null(c->cert_file);
+	sp->key_file = dup_or_null(c->key_file);
+	sp->allow_sha1 = c->allow_sha1;
+	for (size_t i = 0; i < conf->n_saml_idps; i++) {
+		const struct fed_saml_idp_config *ic = &conf->saml_idps[i];
+
+		idps[i].name = dup_or_null(ic->name);
+		idps[i].metadata_file = dup_or_null(ic->metadata_file);
+		idps[i].metadata_url = dup_or_null(ic->metadata_url);
+		idps[i].preset = dup_or_null(ic->preset);
+		idps[i].refresh_seconds = ic->refresh_seconds;
+	}
+}
+
 /* One validator for all SAML IdPs, built once (~100 ms): never per request. */
 static int
 start_saml(struct gw_app *app, struct core_err *err)
 {
-	struct gw_conf *conf = app->conf;
+	const struct gw_conf *conf = app->conf;
+	struct fed_saml_sp_config sp = {0};
+	struct fed_saml_idp_config *idps;
 
-	app->saml = fed_saml_new(&conf->saml_sp, conf->saml_idps,
-				 conf->n_saml_idps, err);
-	/* fed_saml_new owns the contents now, whatever it returned. */
-	memset(&conf->saml_sp, 0, sizeof(conf->saml_sp));
-	memset(conf->saml_idps, 0, conf->n_saml_idps * sizeof(*conf->saml_idps));
+	/* run.c reloads on this schedule: how a metadata_url is refetched. */
+	for (size_t i = 0; i < conf->n_saml_idps; i++) {
+		int r = conf->saml_idps[i].refresh_seconds;
+
+		if (conf->saml_idps[i].metadata_url != NULL && r > 0 &&
+		    (app->metadata_refresh_seconds == 0 ||
+		     r < app->metadata_refresh_seconds))
+			app->metadata_refresh_seconds = r;
+	}
+	idps = core_xcalloc(conf->n_saml_idps, sizeof(*idps));
+	copy_saml_configs(conf, &sp, idps);
+	/* Takes the copies' contents, whatever it returns. */
+	app->saml = fed_saml_new(&sp, idps, conf->n_saml_idps, err);
+	free(idps);
 	if (app->saml == NULL)
 		return -1;
 	app->saml_replay = fed_saml_replay_new();
@@ -40,6 +86,7 @@ gw_app_new(struct gw_conf *conf)
 	struct gw_app *app = core_xcalloc(1, sizeof(*app));
 	struct core_err err = {0};
 
+	atomic_init(&app->refs, 1);
 	app->conf = conf;
 	app->started_at = core_now();
 	app->keyring = core_keyring_load_or_create(conf->state_dir, &err);
@@ -66,12 +113,49 @@ gw_app_free(struct gw_app *app)
 		return;
 	fed_oidc_set_free(app->oidc);
 	fed_saml_free(app->saml);
-	fed_saml_replay_free(app->saml_replay);
 	core_keyring_free(app->keyring);
 	gw_audit_close(app->audit);
-	gw_devidp_free(app->devidp);
+	if (!app->state_moved) {
+		fed_saml_replay_free(app->saml_replay);
+		gw_devidp_free(app->devidp);
+	}
 	gw_conf_free(app->conf);
 	free(app);
+}
+
+struct gw_app *
+gw_app_ref(struct gw_app *app)
+{
+	if (app != NULL)
+		atomic_fetch_add(&app->refs, 1);
+	return app;
+}
+
+void
+gw_app_unref(struct gw_app *app)
+{
+	/* seq_cst: whatever a holder wrote (state_moved) is seen by the
+	 * thread that frees. */
+	if (app != NULL && atomic_fetch_sub(&app->refs, 1) == 1)
+		gw_app_free(app);
+}
+
+void
+gw_app_inherit(struct gw_app *app, struct gw_app *old)
+{
+	if (old->state_moved)
+		return;
+	/* Replays across a reload must still be refused: keep the IDs seen. */
+	if (old->saml_replay != NULL) {
+		fed_saml_replay_free(app->saml_replay);
+		app->saml_replay = old->saml_replay;
+	}
+	/* Tokens the dev IdP minted must still verify against its JWKS. */
+	if (old->devidp != NULL) {
+		gw_devidp_free(app->devidp);
+		app->devidp = old->devidp;
+	}
+	old->state_moved = 1;
 }
 
 static void

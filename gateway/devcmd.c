@@ -136,5 +136,5 @@ gw_dev_main(int port, const char *state_dir)
 	if (app == NULL)
 		return 1;
 	app->devidp = gw_devidp_new(app->conf->public_url);
-	return gw_run(app, print_instructions, NULL);
+	return gw_run(app, NULL, print_instructions, NULL);
 }

@@ -120,7 +120,7 @@ cmd_serve(const struct cli *o)
 	app = gw_app_new(conf);
 	if (app == NULL)
 		return 1;
-	return gw_run(app, NULL, NULL);
+	return gw_run(app, o->config, NULL, NULL);
 }
 
 static int

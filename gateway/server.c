@@ -11,6 +11,8 @@
 #include <errno.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,7 +30,10 @@
 #include "gateway/http.h"
 
 struct gw_server {
-	struct gw_app *app;
+	pthread_mutex_t app_lock;	/* app pointer + taking a reference */
+	struct gw_app *app;		/* current; the server holds a reference */
+	atomic_int last_reload_ok;
+	atomic_ulong reload_failures;
 	struct MHD_Daemon *daemons[GW_CONF_MAX_LISTEN];
 	int fds[GW_CONF_MAX_LISTEN];
 	int ports[GW_CONF_MAX_LISTEN];
@@ -37,6 +42,7 @@ struct gw_server {
 
 /* Per-request state, created by the URI callback before headers are read. */
 struct conn_ctx {
+	struct gw_app *app;	/* referenced until the request completes */
 	char *raw_path;		/* URI up to '?' */
 	char *raw_query;	/* part of the URI after '?', or NULL */
 	int query_too_long;
@@ -67,7 +73,10 @@ on_uri(void *cls, const char *uri, struct MHD_Connection *c)
 	struct conn_ctx *ctx = core_xcalloc(1, sizeof(*ctx));
 	const char *q = strchr(uri, '?');
 
-	core_buf_init(&ctx->body, srv->app->conf->max_body_bytes);
+	/* Pinned here, not when the body is complete: a reload during a slow
+	 * upload must not change the rules halfway through the request. */
+	ctx->app = gw_server_app_acquire(srv);
+	core_buf_init(&ctx->body, ctx->app->conf->max_body_bytes);
 	ctx->raw_path = q ? core_xstrndup(uri, (size_t)(q - uri))
 			  : core_xstrdup(uri);
 	if (q != NULL) {
@@ -91,6 +100,7 @@ on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 		core_secret_free(ctx->raw_query, strlen(ctx->raw_query));
 	free(ctx->raw_path);
 	core_buf_wipe(&ctx->body); /* may hold tokens */
+	gw_app_unref(ctx->app);
 	free(ctx);
 	*con_cls = NULL;
 }
@@ -169,8 +179,7 @@ reply_error(struct MHD_Connection *c, struct gw_req *req, enum core_code code,
 
 /* First call for a request: only headers are known. Refuse early what we can. */
 static enum MHD_Result
-on_headers(struct MHD_Connection *c, struct gw_server *srv,
-	   struct conn_ctx *ctx)
+on_headers(struct MHD_Connection *c, struct conn_ctx *ctx)
 {
 	const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 						     MHD_HTTP_HEADER_CONTENT_LENGTH);
@@ -181,7 +190,7 @@ on_headers(struct MHD_Connection *c, struct gw_server *srv,
 		char *end;
 		unsigned long long n = strtoull(cl, &end, 10);
 
-		if (*end != '\0' || n > srv->app->conf->max_body_bytes) {
+		if (*end != '\0' || n > ctx->app->conf->max_body_bytes) {
 			make_request_id(req.request_id);
 			return reply_error(c, &req, CORE_ETOO_LARGE,
 					   "Request body is larger than the "
@@ -248,14 +257,13 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
 	   const char *method, const char *version, const char *upload_data,
 	   size_t *upload_data_size, void **con_cls)
 {
-	struct gw_server *srv = cls;
 	struct conn_ctx *ctx = *con_cls;
 	struct gw_resp resp = {0};
 	struct gw_req req;
 	enum MHD_Result ret;
 
 	if (!ctx->started)
-		return on_headers(c, srv, ctx);
+		return on_headers(c, ctx);
 	if (*upload_data_size > 0) {
 		/* Chunked bodies have no Content-Length: cap while reading. */
 		if (!ctx->body_too_large &&
@@ -282,7 +290,7 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
 	core_buf_init(&resp.body, 0);
 	resp.status = 500;
 	resp.content_type = "text/plain";
-	gw_app_handle(srv->app, &req, &resp);
+	gw_app_handle(ctx->app, &req, &resp);
 	ret = send_resp(c, &resp, req.request_id);
 	gw_form_clear(&req.form);
 	core_buf_wipe(&resp.body); /* may hold a secret access key */
@@ -357,7 +365,10 @@ gw_server_start(struct gw_app *app, struct core_err *err)
 	struct gw_server *srv = core_xcalloc(1, sizeof(*srv));
 	const struct gw_conf *conf = app->conf;
 
-	srv->app = app;
+	pthread_mutex_init(&srv->app_lock, NULL);
+	srv->app = gw_app_ref(app);
+	atomic_init(&srv->last_reload_ok, 1);
+	atomic_init(&srv->reload_failures, 0);
 	for (size_t i = 0; i < conf->n_listen; i++) {
 		int fd = bind_listen(&conf->listen[i], &srv->ports[i], err);
 
@@ -388,6 +399,52 @@ int
 gw_server_port(const struct gw_server *srv, size_t i)
 {
 	return i < srv->n ? srv->ports[i] : -1;
+}
+
+struct gw_app *
+gw_server_app_acquire(struct gw_server *srv)
+{
+	struct gw_app *app;
+
+	/* Under the lock so a concurrent swap cannot free the app between
+	 * reading the pointer and taking the reference. */
+	pthread_mutex_lock(&srv->app_lock);
+	app = gw_app_ref(srv->app);
+	pthread_mutex_unlock(&srv->app_lock);
+	return app;
+}
+
+void
+gw_server_swap_app(struct gw_server *srv, struct gw_app *app)
+{
+	struct gw_app *old;
+
+	gw_app_ref(app);
+	pthread_mutex_lock(&srv->app_lock);
+	old = srv->app;
+	srv->app = app;
+	pthread_mutex_unlock(&srv->app_lock);
+	gw_app_unref(old);
+}
+
+void
+gw_server_reload_done(struct gw_server *srv, int ok)
+{
+	atomic_store(&srv->last_reload_ok, ok ? 1 : 0);
+	if (!ok)
+		atomic_fetch_add(&srv->reload_failures, 1);
+}
+
+int
+gw_server_last_reload_ok(struct gw_server *srv)
+{
+	return atomic_load(&srv->last_reload_ok);
+}
+
+unsigned long
+gw_server_reload_failures(struct gw_server *srv)
+{
+	return atomic_load(&srv->reload_failures);
 }
 
 static unsigned
@@ -426,5 +483,8 @@ gw_server_stop(struct gw_server *srv, int timeout_s)
 		if (srv->fds[i] > 0)
 			close(srv->fds[i]);
 	}
+	/* Every request has completed and released its app by now. */
+	gw_app_unref(srv->app);
+	pthread_mutex_destroy(&srv->app_lock);
 	free(srv);
 }
