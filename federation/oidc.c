@@ -9,6 +9,7 @@
 #include "federation/oidc_int.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <string.h>
 
 #include <openssl/sha.h>
@@ -35,6 +36,14 @@ struct fed_oidc_set {
 	struct fed_oidc_provider *prov;
 	size_t n;
 };
+
+static _Atomic(fed_oidc_fetch_fn) fetch_observer;
+
+void
+fed_oidc_set_fetch_observer(fed_oidc_fetch_fn fn)
+{
+	atomic_store(&fetch_observer, fn);
+}
 
 char *
 fed_oidc_provider_id(const char *issuer)
@@ -127,6 +136,21 @@ fed_oidc_provider_ready(const struct fed_oidc_set *set, size_t i)
 	return ready;
 }
 
+int64_t
+fed_oidc_provider_keys_at(const struct fed_oidc_set *set, size_t i)
+{
+	struct fed_oidc_provider *p;
+	int64_t at;
+
+	if (i >= fed_oidc_set_count(set))
+		return 0;
+	p = &set->prov[i];
+	pthread_mutex_lock(&p->mu);
+	at = p->keys != NULL ? p->keys->fetched_at : 0;
+	pthread_mutex_unlock(&p->mu);
+	return at;
+}
+
 /* Swap in a new keyset (takes the caller's reference). Caller holds mu. */
 static void
 prov_install(struct fed_oidc_provider *p, struct fed_keyset *ks)
@@ -150,10 +174,16 @@ static int
 prov_load(const struct fed_oidc_provider *p, int64_t now,
 	  struct fed_keyset **out, struct core_err *err)
 {
+	fed_oidc_fetch_fn observe = atomic_load(&fetch_observer);
+	int rc;
+
 	if (p->cfg.jwks_file != NULL)
 		return fed_load_jwks_file(p->cfg.jwks_file, now, out, err);
-	return fed_fetch_keys(p->cfg.issuer, p->cfg.jwks_uri,
-			      p->cfg.http_timeout_seconds, now, out, err);
+	rc = fed_fetch_keys(p->cfg.issuer, p->cfg.jwks_uri,
+			    p->cfg.http_timeout_seconds, now, out, err);
+	if (observe != NULL)
+		observe(p->cfg.name, rc == 0);
+	return rc;
 }
 
 int
@@ -324,6 +354,21 @@ find_provider(struct fed_oidc_set *set, const json_t *payload,
 			return &set->prov[i];
 	err_unknown_issuer(json_string_value(v), err);
 	return NULL;
+}
+
+const char *
+fed_oidc_token_provider(struct fed_oidc_set *set, const char *token,
+			size_t len)
+{
+	struct core_err err = {0};
+	struct fed_oidc_provider *p;
+	struct fed_jwt jwt;
+
+	if (fed_jwt_parse(token, len, &jwt, &err) == -1)
+		return NULL;
+	p = find_provider(set, jwt.payload, &err);
+	fed_jwt_clear(&jwt);
+	return p != NULL ? p->cfg.name : NULL;
 }
 
 /* Key lookup with one rate-limited refetch on an unknown kid. */

@@ -65,6 +65,27 @@ const char *fed_oidc_provider_name(const struct fed_oidc_set *set, size_t i);
 /** 1 if the provider currently holds usable keys. */
 int fed_oidc_provider_ready(const struct fed_oidc_set *set, size_t i);
 
+/** When provider i's current keys were loaded (epoch seconds); 0: none. */
+int64_t fed_oidc_provider_keys_at(const struct fed_oidc_set *set, size_t i);
+
+/**
+ * Called after every fetch of a provider's keys from its IdP (discovery +
+ * jwks_uri; reading a jwks_file is not a fetch) with the provider's name
+ * and 1 ok / 0 failed. For metrics: must be quick and thread-safe. Set it
+ * before threads start; NULL removes it.
+ */
+typedef void (*fed_oidc_fetch_fn)(const char *provider, int ok);
+void fed_oidc_set_fetch_observer(fed_oidc_fetch_fn fn);
+
+/**
+ * Name of the configured provider whose issuer the token's iss names,
+ * without verifying anything: for labelling a failed fed_oidc_verify.
+ * NULL if the token does not parse or no provider matches. Borrowed from
+ * set.
+ */
+const char *fed_oidc_token_provider(struct fed_oidc_set *set,
+				    const char *token, size_t len);
+
 /* One claim as a condition-key value list. */
 struct fed_claim_kv {
 	char *key;   /* "<issuer host+path>:<claim>", e.g. "accounts.google.com:sub" */

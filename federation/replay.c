@@ -1,50 +1,42 @@
-/* federation/replay.c - single-use assertion IDs, memory backend
+/* federation/replay.c - single-use assertion IDs on a core/store
  *
- * A mutex-guarded chained hash of SHA-256(issuer, ID) with an expiry per
- * entry. The store is bounded: when it is full of unexpired IDs a new
- * assertion is refused rather than an old one forgotten early, because
- * forgetting would reopen the replay window (fail closed). Expired
- * entries are purged at most once a minute, and whenever the store is full.
+ * SAML core §2.5.1.2 / profiles §4.1.4.5: a bearer assertion is used once.
+ * Each (issuer, ID) is recorded in the store until the assertion's
+ * NotOnOrAfter (plus skew), so with a shared Redis an assertion accepted by
+ * one instance is refused by every other. The store key is SHA-256 of
+ * issuer and ID: fixed length whatever the IdP sends, and nothing an IdP
+ * chose ends up verbatim in Redis. When the store cannot answer, or the
+ * memory store is full of unexpired IDs, the assertion is refused (fail
+ * closed): accepting it would reopen the replay window.
  */
-#include "federation/saml_int.h"
+#include "federation/replay.h"
 
-#include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
-
 #include "core/log.h"
-
-#define REPLAY_PURGE_EVERY 60
-
-struct replay_entry {
-	struct replay_entry *next;
-	int64_t expires;
-	unsigned char key[32];
-};
+#include "core/mem.h"
+#include "core/secret.h"
+#include "core/store.h"
+#include "federation/saml_int.h"
 
 struct fed_saml_replay {
-	pthread_mutex_t mu;
-	struct replay_entry **buckets;
-	size_t nbuckets;	/* power of two */
-	size_t count;
-	size_t max;
-	int64_t next_purge;
+	struct core_store *store;	/* owned */
 };
+
+struct fed_saml_replay *
+fed_saml_replay_new_store(struct core_store *store)
+{
+	struct fed_saml_replay *r = core_xcalloc(1, sizeof(*r));
+
+	r->store = store;
+	return r;
+}
 
 struct fed_saml_replay *
 fed_saml_replay_new_cap(size_t max)
 {
-	struct fed_saml_replay *r = core_xcalloc(1, sizeof(*r));
-	size_t nb = 64;
-
-	while (nb < max / 4 && nb < ((size_t)1 << 18))
-		nb <<= 1;
-	r->buckets = core_xcalloc(nb, sizeof(*r->buckets));
-	r->nbuckets = nb;
-	r->max = max > 0 ? max : 1;
-	pthread_mutex_init(&r->mu, NULL);
-	return r;
+	return fed_saml_replay_new_store(core_store_open_memory(max));
 }
 
 struct fed_saml_replay *
@@ -58,92 +50,27 @@ fed_saml_replay_free(struct fed_saml_replay *r)
 {
 	if (r == NULL)
 		return;
-	for (size_t i = 0; i < r->nbuckets; i++) {
-		struct replay_entry *e = r->buckets[i], *next;
-
-		for (; e != NULL; e = next) {
-			next = e->next;
-			free(e);
-		}
-	}
-	free(r->buckets);
-	pthread_mutex_destroy(&r->mu);
+	core_store_close(r->store);
 	free(r);
+}
+
+struct core_store *
+fed_saml_replay_store(struct fed_saml_replay *r)
+{
+	return r->store;
 }
 
 /* Issuer and ID both go into the key: IDs are unique per issuer only. */
 static void
-replay_key(const char *issuer, const char *id, unsigned char key[32])
+replay_key(const char *issuer, const char *id, char out[65])
 {
-	EVP_MD_CTX *md = EVP_MD_CTX_new();
-	unsigned int n = 32;
+	size_t il = strlen(issuer), dl = strlen(id);
+	char *buf = core_xmalloc(il + 1 + dl);
 
-	if (md == NULL)
-		fatalx("%s: out of memory", __func__);
-	EVP_DigestInit_ex(md, EVP_sha256(), NULL);
-	EVP_DigestUpdate(md, issuer, strlen(issuer) + 1);
-	EVP_DigestUpdate(md, id, strlen(id));
-	EVP_DigestFinal_ex(md, key, &n);
-	EVP_MD_CTX_free(md);
-}
-
-static void
-replay_purge(struct fed_saml_replay *r, int64_t now)
-{
-	for (size_t i = 0; i < r->nbuckets; i++) {
-		struct replay_entry **pp = &r->buckets[i];
-
-		while (*pp != NULL) {
-			struct replay_entry *e = *pp;
-
-			if (e->expires <= now) {
-				*pp = e->next;
-				free(e);
-				r->count--;
-			} else
-				pp = &e->next;
-		}
-	}
-	r->next_purge = now + REPLAY_PURGE_EVERY;
-}
-
-static int
-replay_add_locked(struct fed_saml_replay *r, const unsigned char key[32],
-		  int64_t expires, int64_t now, struct core_err *err)
-{
-	size_t b;
-	struct replay_entry *e;
-
-	if (now >= r->next_purge)
-		replay_purge(r, now);
-	memcpy(&b, key, sizeof(b));
-	b &= r->nbuckets - 1;
-	for (e = r->buckets[b]; e != NULL; e = e->next) {
-		if (memcmp(e->key, key, 32) != 0)
-			continue;
-		if (e->expires > now) {
-			core_err_set(err, CORE_EINVALID_TOKEN, "replay",
-			    "Invalid SAML response: assertion already used");
-			return -1;
-		}
-		e->expires = expires;	/* expired entry: reuse it */
-		return 0;
-	}
-	if (r->count >= r->max)
-		replay_purge(r, now);
-	if (r->count >= r->max) {
-		log_warnx("%s: replay store full (%zu IDs)", __func__, r->max);
-		core_err_set(err, CORE_EUNAVAILABLE, "replay_store_full",
-		    "Service is busy, try again later");
-		return -1;
-	}
-	e = core_xmalloc(sizeof(*e));
-	memcpy(e->key, key, 32);
-	e->expires = expires;
-	e->next = r->buckets[b];
-	r->buckets[b] = e;
-	r->count++;
-	return 0;
+	memcpy(buf, issuer, il + 1);
+	memcpy(buf + il + 1, id, dl);
+	core_sha256_hex(buf, il + 1 + dl, out);
+	free(buf);
 }
 
 int
@@ -151,23 +78,32 @@ fed_saml_replay_add(struct fed_saml_replay *r, const char *issuer,
 		    const char *id, int64_t expires, int64_t now,
 		    struct core_err *err)
 {
-	unsigned char key[32];
+	struct core_err lerr = {0};
+	char key[65];
 	int rc;
 
 	replay_key(issuer, id, key);
-	pthread_mutex_lock(&r->mu);
-	rc = replay_add_locked(r, key, expires, now, err);
-	pthread_mutex_unlock(&r->mu);
-	return rc;
+	rc = core_store_add_once_at(r->store, FED_SAML_REPLAY_NS, key, expires,
+				    now, &lerr);
+	if (rc == 1)
+		return 0;
+	if (rc == 0)
+		core_err_set(err, CORE_EINVALID_TOKEN, "replay",
+		    "Invalid SAML response: assertion already used");
+	else if (lerr.reason != NULL && strcmp(lerr.reason, "store_full") == 0)
+		core_err_set(err, CORE_EUNAVAILABLE, "replay_store_full",
+		    "Service is busy, try again later");
+	else {
+		log_debug("%s: replay check impossible (%s): assertion "
+			  "refused", __func__, core_store_describe(r->store));
+		core_err_set(err, CORE_EUNAVAILABLE, "replay_store_unavailable",
+		    "The replay cache is unavailable; try again later");
+	}
+	return -1;
 }
 
 size_t
 fed_saml_replay_count(struct fed_saml_replay *r)
 {
-	size_t n;
-
-	pthread_mutex_lock(&r->mu);
-	n = r->count;
-	pthread_mutex_unlock(&r->mu);
-	return n;
+	return core_store_count(r->store);
 }

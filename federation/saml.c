@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <glib.h>
 #include <lasso/lasso.h>
@@ -245,6 +246,28 @@ sp_metadata_build(const struct fed_saml *s)
 	return core_buf_steal(&b);
 }
 
+/* notAfter of a base64 DER certificate (metadata X509Certificate), 0 if
+ * it does not parse: only reported (metrics), never trusted for anything. */
+static int64_t
+cert_not_after(xmlNodePtr x509)
+{
+	char *text = fed_saml_text(x509);
+	size_t len = 0;
+	uint8_t *der = text != NULL ? fed_saml_b64_decode(text, strlen(text),
+	    &len) : NULL;
+	const unsigned char *q = der;
+	X509 *x = der != NULL ? d2i_X509(NULL, &q, (long)len) : NULL;
+	struct tm tm;
+	int64_t t = 0;
+
+	if (x != NULL && ASN1_TIME_to_tm(X509_get0_notAfter(x), &tm) == 1)
+		t = (int64_t)timegm(&tm);
+	X509_free(x);
+	free(der);
+	free(text);
+	return t;
+}
+
 /* Entity id and signing certificates, read with our own parser (no DTD). */
 static int
 idp_metadata_read(struct fed_saml_idp *idp, const char *md,
@@ -269,16 +292,24 @@ idp_metadata_read(struct fed_saml_idp *idp, const char *md,
 	for (xmlNodePtr k = sso != NULL ? sso->children : NULL; k != NULL;
 	     k = k->next) {
 		char *use;
+		xmlNodePtr x509;
+		int64_t na;
 
 		if (k->type != XML_ELEMENT_NODE || strcmp((const char *)k->name,
 		    "KeyDescriptor") != 0)
 			continue;
 		use = fed_saml_attr_get(k, "use");
-		if ((use == NULL || strcmp(use, "signing") == 0) &&
-		    fed_saml_child(fed_saml_child(fed_saml_child(k,
+		x509 = fed_saml_child(fed_saml_child(fed_saml_child(k,
 		    FED_SAML_NS_DS, "KeyInfo"), FED_SAML_NS_DS, "X509Data"),
-		    FED_SAML_NS_DS, "X509Certificate") != NULL)
+		    FED_SAML_NS_DS, "X509Certificate");
+		if ((use == NULL || strcmp(use, "signing") == 0) &&
+		    x509 != NULL) {
 			idp->n_certs++;
+			na = cert_not_after(x509);
+			if (na > 0 && (idp->cert_not_after == 0 ||
+			    na < idp->cert_not_after))
+				idp->cert_not_after = na;
+		}
 		free(use);
 	}
 	xmlFreeDoc(doc);
@@ -543,6 +574,12 @@ const char *
 fed_saml_idp_entity_id(const struct fed_saml *s, size_t i)
 {
 	return i < s->n_idps ? s->idps[i].entity_id : NULL;
+}
+
+int64_t
+fed_saml_idp_cert_expiry(const struct fed_saml *s, size_t i)
+{
+	return i < s->n_idps ? s->idps[i].cert_not_after : 0;
 }
 
 void

@@ -128,4 +128,10 @@ size_t fed_saml_idp_count(const struct fed_saml *s);
 const char *fed_saml_idp_name(const struct fed_saml *s, size_t i);
 const char *fed_saml_idp_entity_id(const struct fed_saml *s, size_t i);
 
+/**
+ * Earliest notAfter (epoch seconds) among IdP i's signing certificates in
+ * its metadata; 0 if none could be read as X.509.
+ */
+int64_t fed_saml_idp_cert_expiry(const struct fed_saml *s, size_t i);
+
 #endif /* FED_SAML_H */

@@ -26,6 +26,7 @@ struct fed_saml_idp {
 	char *name;
 	char *entity_id;
 	size_t n_certs;		/* signing certificates found in metadata */
+	int64_t cert_not_after;	/* earliest notAfter of them; 0: unknown */
 };
 
 struct fed_saml {

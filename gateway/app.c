@@ -8,13 +8,16 @@
 #include "core/log.h"
 #include "core/mem.h"
 #include "core/seal.h"
+#include "core/store.h"
 #include "core/timeutil.h"
 #include "federation/oidc.h"
+#include "federation/replay.h"
 #include "federation/saml.h"
 #include "gateway/audit.h"
 #include "gateway/authorize.h"
 #include "gateway/conf.h"
 #include "gateway/devidp.h"
+#include "gateway/metrics.h"
 #include "gateway/sts.h"
 
 static char *
@@ -74,10 +77,7 @@ start_saml(struct gw_app *app, struct core_err *err)
 	/* Takes the copies' contents, whatever it returns. */
 	app->saml = fed_saml_new(&sp, idps, conf->n_saml_idps, err);
 	free(idps);
-	if (app->saml == NULL)
-		return -1;
-	app->saml_replay = fed_saml_replay_new();
-	return 0;
+	return app->saml == NULL ? -1 : 0;
 }
 
 struct gw_app *
@@ -85,6 +85,7 @@ gw_app_new(struct gw_conf *conf)
 {
 	struct gw_app *app = core_xcalloc(1, sizeof(*app));
 	struct core_err err = {0};
+	struct core_store *store;
 
 	atomic_init(&app->refs, 1);
 	app->conf = conf;
@@ -95,6 +96,12 @@ gw_app_new(struct gw_conf *conf)
 	app->audit = gw_audit_open(conf->audit_log, &err);
 	if (app->audit == NULL)
 		goto fail;
+	/* Made even without SAML providers: a reload may add one, and the
+	 * replay cache (the store's owner) is what reloads carry over. */
+	store = core_store_open(conf->store, &err);
+	if (store == NULL)
+		goto fail;
+	app->saml_replay = fed_saml_replay_new_store(store);
 	/* The provider set takes the configs over; conf keeps zeroed slots. */
 	app->oidc = fed_oidc_set_new(conf->providers, conf->n_providers);
 	if (conf->n_saml_idps > 0 && start_saml(app, &err) == -1)
@@ -147,6 +154,11 @@ gw_app_inherit(struct gw_app *app, struct gw_app *old)
 		return;
 	/* Replays across a reload must still be refused: keep the IDs seen. */
 	if (old->saml_replay != NULL) {
+		if (strcmp(old->conf->store, app->conf->store) != 0)
+			log_warnx("reload: store: the new setting takes effect "
+				  "on restart; still using %s",
+				  core_store_describe(
+				      fed_saml_replay_store(old->saml_replay)));
 		fed_saml_replay_free(app->saml_replay);
 		app->saml_replay = old->saml_replay;
 	}
@@ -213,6 +225,8 @@ gw_app_handle(struct gw_app *app, struct gw_req *req, struct gw_resp *resp)
 		gw_resp_text(resp, 200, "application/json", "{\"status\":\"ok\"}\n");
 	else if (strcmp(req->path, "/readyz") == 0 && get)
 		handle_readyz(app, resp);
+	else if (strcmp(req->path, GW_METRICS_PATH) == 0 && get)
+		gw_metrics_handle(app, resp);
 	else if (strcmp(req->path, "/saml/metadata") == 0 && get &&
 		 app->saml != NULL)
 		handle_saml_metadata(app, resp);

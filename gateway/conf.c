@@ -25,6 +25,7 @@
 #include <yaml.h>
 
 #include "core/mem.h"
+#include "core/store.h"
 #include "federation/mint.h"
 #include "trust/policy.h"
 
@@ -629,16 +630,6 @@ check_path(const char *s, int plain)
 }
 
 static const char *
-check_store(const char *s, int plain)
-{
-	if (strcmp(s, "memory") == 0)
-		return NULL;
-	if (strncmp(s, "redis://", 8) == 0 || strncmp(s, "rediss://", 9) == 0)
-		return "redis store arrives in a later release; use 'memory'";
-	return "must be 'memory'";
-}
-
-static const char *
 check_audit(const char *s, int plain)
 {
 	if (strcmp(s, "stdout") == 0 || strcmp(s, "off") == 0 || s[0] == '/')
@@ -1001,6 +992,8 @@ check_entity_id(const char *s, int plain)
 
 static void conf_listen(struct conf_ld *, const struct cnode *, void *,
 			const char *);
+static void conf_store(struct conf_ld *, const struct cnode *, void *,
+		       const char *);
 static void conf_providers(struct conf_ld *, const struct cnode *, void *,
 			   const char *);
 static void conf_roles(struct conf_ld *, const struct cnode *, void *,
@@ -1235,6 +1228,38 @@ conf_listen(struct conf_ld *ld, const struct cnode *v, void *obj,
 		path_idx(ipath, sizeof(ipath), path, i);
 		listen_one(ld, v->kids[i], ipath);
 	}
+}
+
+/*
+ * store: memory | redis://[:PASSWORD@]HOST:PORT[/DB]. A password in the
+ * URL is an inline secret: only from a private file, as for access keys
+ * (FEDGATE_REDIS_PASSWORD keeps it out of the file altogether).
+ */
+static void
+conf_store(struct conf_ld *ld, const struct cnode *v, void *obj,
+	   const char *path)
+{
+	struct gw_conf *c = ld->conf;
+	const char *msg;
+	int has_pw;
+	char *s;
+
+	if (cn_str(ld, v, path, &s) < 0)
+		return;
+	msg = core_store_url_check(s, &has_pw);
+	if (msg == NULL && has_pw && !ld->secrets_ok)
+		msg = "a password in the URL requires the config file to be "
+		      "mode 0600 or stricter (or set FEDGATE_REDIS_PASSWORD)";
+	if (msg != NULL) {
+		conf_err(ld, v->line, "%s: %s", path, msg);
+		OPENSSL_cleanse(s, strlen(s));
+		free(s);
+		return;
+	}
+	if (c->store != NULL)
+		OPENSSL_cleanse(c->store, strlen(c->store));
+	free(c->store);
+	c->store = s;
 }
 
 /* ---- policies ---- */
@@ -2953,6 +2978,8 @@ gw_conf_free(struct gw_conf *c)
 	free(c->public_url);
 	free(c->account_id);
 	free(c->state_dir);
+	if (c->store != NULL)	/* may hold a Redis password */
+		OPENSSL_cleanse(c->store, strlen(c->store));
 	free(c->store);
 	free(c->audit_log);
 	free(c);

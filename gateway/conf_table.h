@@ -69,7 +69,7 @@ static const struct conf_field conf_top[TOP_COUNT] = {
 				    check_account),
 	[TOP_STATE_DIR] = CONF_STR("state_dir", struct gw_conf, state_dir, 0,
 				   check_path),
-	[TOP_STORE] = CONF_STR("store", struct gw_conf, store, 0, check_store),
+	[TOP_STORE] = CONF_FN("store", 0, conf_store),
 	[TOP_CLOCK_SKEW] = CONF_INT("clock_skew_seconds", struct gw_conf,
 				    clock_skew_seconds, 0, 600),
 	[TOP_AUDIT_LOG] = CONF_STR("audit_log", struct gw_conf, audit_log, 0,

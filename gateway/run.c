@@ -14,6 +14,7 @@
 #include "federation/oidc.h"
 #include "gateway/app.h"
 #include "gateway/conf.h"
+#include "gateway/metrics.h"
 #include "gateway/server.h"
 
 #define SHUTDOWN_GRACE_SECONDS 10
@@ -192,6 +193,7 @@ gw_run(struct gw_app *app, const char *conf_path, gw_ready_fn on_ready,
 
 	block_signals(&set);
 	rs.conf_path = conf_path;
+	gw_metrics_init();
 	rs.srv = gw_server_start(app, &err);
 	if (rs.srv == NULL) {
 		log_warnx("%s", err.msg);

@@ -28,12 +28,14 @@
 #include "gateway/app.h"
 #include "gateway/conf.h"
 #include "gateway/http.h"
+#include "gateway/metrics.h"
 
 struct gw_server {
 	pthread_mutex_t app_lock;	/* app pointer + taking a reference */
 	struct gw_app *app;		/* current; the server holds a reference */
 	atomic_int last_reload_ok;
 	atomic_ulong reload_failures;
+	atomic_int stopping;		/* refuse new connections (shutdown) */
 	struct MHD_Daemon *daemons[GW_CONF_MAX_LISTEN];
 	int fds[GW_CONF_MAX_LISTEN];
 	int ports[GW_CONF_MAX_LISTEN];
@@ -49,6 +51,7 @@ struct conn_ctx {
 	struct core_buf body;
 	int body_too_large;
 	int started;
+	uint64_t t0;		/* gw_metrics_now() at the first callback */
 };
 
 static void
@@ -136,7 +139,8 @@ is_form_type(const char *ct)
 }
 
 static enum MHD_Result
-send_resp(struct MHD_Connection *c, struct gw_resp *resp, const char *rid)
+send_resp(struct MHD_Connection *c, struct gw_resp *resp, const char *rid,
+	  uint64_t t0)
 {
 	struct MHD_Response *r;
 	enum MHD_Result ret;
@@ -158,12 +162,14 @@ send_resp(struct MHD_Connection *c, struct gw_resp *resp, const char *rid)
 					resp->headers[i].value);
 	ret = MHD_queue_response(c, (unsigned)resp->status, r);
 	MHD_destroy_response(r);
+	if (ret == MHD_YES)
+		gw_metrics_http_request(resp->status, t0);
 	return ret;
 }
 
 static enum MHD_Result
-reply_error(struct MHD_Connection *c, struct gw_req *req, enum core_code code,
-	    const char *msg)
+reply_error(struct MHD_Connection *c, const struct conn_ctx *ctx,
+	    struct gw_req *req, enum core_code code, const char *msg)
 {
 	struct gw_resp resp = {0};
 	struct core_err err = {0};
@@ -172,7 +178,7 @@ reply_error(struct MHD_Connection *c, struct gw_req *req, enum core_code code,
 	core_err_set(&err, code, "http_limit", "%s", msg);
 	core_buf_init(&resp.body, 0);
 	gw_resp_error(&resp, req, &err);
-	ret = send_resp(c, &resp, req->request_id);
+	ret = send_resp(c, &resp, req->request_id, ctx->t0);
 	core_buf_reset(&resp.body);
 	return ret;
 }
@@ -186,13 +192,14 @@ on_headers(struct MHD_Connection *c, struct conn_ctx *ctx)
 	struct gw_req req = {0};
 
 	ctx->started = 1;
+	ctx->t0 = gw_metrics_now();
 	if (cl != NULL) {
 		char *end;
 		unsigned long long n = strtoull(cl, &end, 10);
 
 		if (*end != '\0' || n > ctx->app->conf->max_body_bytes) {
 			make_request_id(req.request_id);
-			return reply_error(c, &req, CORE_ETOO_LARGE,
+			return reply_error(c, ctx, &req, CORE_ETOO_LARGE,
 					   "Request body is larger than the "
 					   "configured max_body_bytes");
 		}
@@ -276,7 +283,7 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
 	if (ctx->body_too_large || ctx->query_too_long) {
 		memset(&req, 0, sizeof(req));
 		make_request_id(req.request_id);
-		return reply_error(c, &req, CORE_ETOO_LARGE,
+		return reply_error(c, ctx, &req, CORE_ETOO_LARGE,
 				   ctx->body_too_large
 				       ? "Request body is larger than the configured max_body_bytes"
 				       : "Query string is too long");
@@ -284,14 +291,14 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
 	build_req(c, ctx, url, method, &req);
 	if (req.n_headers > GW_MAX_HEADERS) {
 		gw_form_clear(&req.form);
-		return reply_error(c, &req, CORE_EVALIDATION,
+		return reply_error(c, ctx, &req, CORE_EVALIDATION,
 				   "Too many request headers");
 	}
 	core_buf_init(&resp.body, 0);
 	resp.status = 500;
 	resp.content_type = "text/plain";
 	gw_app_handle(ctx->app, &req, &resp);
-	ret = send_resp(c, &resp, req.request_id);
+	ret = send_resp(c, &resp, req.request_id, ctx->t0);
 	gw_form_clear(&req.form);
 	core_buf_wipe(&resp.body); /* may hold a secret access key */
 	gw_resp_clear_headers(&resp);
@@ -340,6 +347,16 @@ bind_listen(const struct gw_listen *l, int *port_out, struct core_err *err)
 	return fd;
 }
 
+/* During shutdown new connections are refused (closed at once). */
+static enum MHD_Result
+on_accept(void *cls, const struct sockaddr *addr, socklen_t addrlen)
+{
+	struct gw_server *srv = cls;
+
+	(void)addr, (void)addrlen;
+	return atomic_load(&srv->stopping) ? MHD_NO : MHD_YES;
+}
+
 static struct MHD_Daemon *
 start_daemon(struct gw_server *srv, int fd)
 {
@@ -348,7 +365,7 @@ start_daemon(struct gw_server *srv, int fd)
 	return MHD_start_daemon(
 	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
 		MHD_USE_ITC,
-	    0, NULL, NULL, on_request, srv,
+	    0, on_accept, srv, on_request, srv,
 	    MHD_OPTION_LISTEN_SOCKET, fd,
 	    MHD_OPTION_THREAD_POOL_SIZE, threads ? threads : 2u,
 	    MHD_OPTION_CONNECTION_LIMIT, 1024u,
@@ -431,6 +448,7 @@ void
 gw_server_reload_done(struct gw_server *srv, int ok)
 {
 	atomic_store(&srv->last_reload_ok, ok ? 1 : 0);
+	gw_metrics_config_reload(ok);
 	if (!ok)
 		atomic_fetch_add(&srv->reload_failures, 1);
 }
@@ -470,17 +488,22 @@ gw_server_stop(struct gw_server *srv, int timeout_s)
 {
 	if (srv == NULL)
 		return;
-	/* Stop accepting first, then give in-flight requests time to finish. */
-	for (size_t i = 0; i < srv->n; i++)
-		if (srv->daemons[i] != NULL)
-			MHD_quiesce_daemon(srv->daemons[i]);
+	/*
+	 * Stop accepting first, then give in-flight requests time to finish.
+	 * Not MHD_quiesce_daemon: in libmicrohttpd 0.9.75 it races with the
+	 * epoll pool threads removing the same listen FD and aborts
+	 * ("Failed to remove listen FD from epoll set"; seen in tests).
+	 */
+	atomic_store(&srv->stopping, 1);
 	for (int waited = 0; waited < timeout_s * 10 && open_connections(srv) > 0;
 	     waited++)
 		usleep(100 * 1000);
 	for (size_t i = 0; i < srv->n; i++) {
+		/* MHD closes the listen socket it was given; only sockets
+		 * that never reached a daemon are ours to close. */
 		if (srv->daemons[i] != NULL)
 			MHD_stop_daemon(srv->daemons[i]);
-		if (srv->fds[i] > 0)
+		else if (srv->fds[i] > 0)
 			close(srv->fds[i]);
 	}
 	/* Every request has completed and released its app by now. */

@@ -18,6 +18,7 @@
 #include "gateway/app.h"
 #include "gateway/audit.h"
 #include "gateway/conf.h"
+#include "gateway/metrics.h"
 #include "gateway/sts_int.h"
 #include "gateway/sts_params.h"
 #include "gateway/sts_saml.h"
@@ -89,8 +90,11 @@ awi_run(struct gw_app *app, const struct gw_req *req, struct awi_call *c,
 	if (gw_sts_awi_params(&req->form, &c->p, err) == -1)
 		return -1;
 	if (fed_oidc_verify(app->oidc, c->p.token, c->p.token_len, now,
-			    app->conf->clock_skew_seconds, &c->id, err) == -1)
+			    app->conf->clock_skew_seconds, &c->id, err) == -1) {
+		gw_metrics_token_failure(fed_oidc_token_provider(app->oidc,
+		    c->p.token, c->p.token_len), err);
 		return -1;
+	}
 	snprintf(c->principal_id, sizeof(c->principal_id), "%s:%s:%s",
 		 c->id->provider_id, c->id->audience, c->id->subject);
 	c->role = gw_conf_find_role(app->conf, c->p.role_arn);
@@ -179,7 +183,9 @@ assume_role_with_web_identity(struct gw_app *app, const struct gw_req *req,
 		resp->status = 200;
 		resp->content_type = "text/xml";
 		awi_render(&resp->body, &c, req->request_id);
+		gw_metrics_credentials_issued(AWI, c.id->provider_name);
 	}
+	gw_metrics_sts_request(AWI, err.code);
 	awi_audit(app, req, &c, &err);
 	free(c.session_token);
 	fed_identity_free(c.id);
@@ -203,6 +209,7 @@ gw_sts_handle(struct gw_app *app, struct gw_req *req, struct gw_resp *resp)
 	const char *action, *version;
 
 	if (req->form_error) {
+		gw_metrics_sts_request(NULL, req->form_err.code);
 		gw_resp_error(resp, req, &req->form_err);
 		return;
 	}
@@ -210,6 +217,7 @@ gw_sts_handle(struct gw_app *app, struct gw_req *req, struct gw_resp *resp)
 		core_err_set(&err, CORE_EUNSUPPORTED_MEDIA, "content_type",
 			     "The STS API expects application/"
 			     "x-www-form-urlencoded request bodies");
+		gw_metrics_sts_request(NULL, err.code);
 		gw_resp_error(resp, req, &err);
 		return;
 	}
@@ -241,5 +249,6 @@ gw_sts_handle(struct gw_app *app, struct gw_req *req, struct gw_resp *resp)
 				   : "Could not find operation %.64s for version "
 				     GW_STS_VERSION, action);
 	}
+	gw_metrics_sts_request(action, err.code);
 	gw_resp_error(resp, req, &err);
 }

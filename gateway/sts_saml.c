@@ -18,6 +18,7 @@
 #include "gateway/audit.h"
 #include "gateway/authz.h"
 #include "gateway/conf.h"
+#include "gateway/metrics.h"
 #include "gateway/saml_claims.h"
 #include "gateway/sts_int.h"
 #include "gateway/sts_params.h"
@@ -209,8 +210,12 @@ run(struct gw_app *app, const struct gw_req *req, struct saml_call *c,
 	if (fed_saml_validate(app->saml, app->saml_replay, c->p.assertion,
 			      c->p.assertion_len, now,
 			      app->conf->clock_skew_seconds, NULL, 0, &c->a, err,
-			      NULL) == -1)
+			      NULL) == -1) {
+		gw_metrics_token_failure(c->provider_name, err);
+		if (err->code == CORE_EUNAVAILABLE)
+			gw_metrics_store_error();
 		return -1;
+	}
 	if (strcmp(c->a->idp_name, c->provider_name) != 0) {
 		core_err_set(err, CORE_EINVALID_TOKEN, "issuer_mismatch",
 			     "The SAML response was not issued by the provider "
@@ -311,7 +316,9 @@ gw_sts_assume_role_with_saml(struct gw_app *app, const struct gw_req *req,
 		resp->status = 200;
 		resp->content_type = "text/xml";
 		render(&resp->body, &c, req->request_id);
+		gw_metrics_credentials_issued(ARWS, c.provider_name);
 	}
+	gw_metrics_sts_request(ARWS, err.code);
 	audit(app, req, &c, &err);
 	free(c.session_token);
 	free(c.name_qualifier);

@@ -18,6 +18,7 @@
 #include "gateway/authz.h"
 #include "gateway/authzmsg.h"
 #include "gateway/conf.h"
+#include "gateway/metrics.h"
 #include "gateway/sts_int.h"
 #include "gateway/sts_params.h"
 #include "gateway/xml.h"
@@ -291,6 +292,9 @@ gw_sts_signed(struct gw_app *app, struct gw_req *req, const char *action,
 	}
 	if (err.code != CORE_OK)
 		gw_resp_error(resp, req, &err);
+	else if (c.session_token != NULL)
+		gw_metrics_credentials_issued(c.action, NULL);
+	gw_metrics_sts_request(c.action, err.code);
 	audit_signed(app, req, &c, &err);
 	session_clear(&c);
 	gw_principal_clear(&c.caller);

@@ -1248,7 +1248,7 @@ static const struct err_case err_cases[] = {
 	{ "public_url scheme", "public_url: ftp://x\n", 1,
 	  "t.yaml:1: public_url: must be an http:// or https:// URL" },
 	{ "store redis", "store: redis://localhost\n", 1,
-	  "t.yaml:1: store: redis store arrives in a later release" },
+	  "t.yaml:1: store: a port is required: redis://HOST:PORT[/DB]" },
 	{ "audit relative", "audit_log: audit.log\n", 1,
 	  "t.yaml:1: audit_log: must be 'stdout', 'off' or an absolute "
 	  "path\n" },
