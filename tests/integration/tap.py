@@ -50,6 +50,8 @@ class TapResult(unittest.TestResult):
 
     def addSkip(self, test, reason):
         self.n += 1
+        # One line: a multi-line reason would break the TAP stream.
+        reason = " ".join(str(reason).split())
         print(f"ok {self.n} - {test.id()} # SKIP {reason}", flush=True)
 
 
