@@ -18,6 +18,7 @@
 #include "gateway/conf.h"
 #include "gateway/devidp.h"
 #include "gateway/metrics.h"
+#include "gateway/ratelimit.h"
 #include "gateway/sts.h"
 
 static char *
@@ -221,28 +222,31 @@ gw_app_handle(struct gw_app *app, struct gw_req *req, struct gw_resp *resp)
 		  strcmp(req->method, "HEAD") == 0;
 	struct core_err err = {0};
 
-	if (strcmp(req->path, "/healthz") == 0 && get)
+	/* Probes and /metrics are never rate limited: only the STS API
+	 * and /authorize are (gateway/ratelimit.h). */
+	if (strcmp(req->path, "/healthz") == 0 && get) {
 		gw_resp_text(resp, 200, "application/json", "{\"status\":\"ok\"}\n");
-	else if (strcmp(req->path, "/readyz") == 0 && get)
+	} else if (strcmp(req->path, "/readyz") == 0 && get) {
 		handle_readyz(app, resp);
-	else if (strcmp(req->path, GW_METRICS_PATH) == 0 && get)
+	} else if (strcmp(req->path, GW_METRICS_PATH) == 0 && get) {
 		gw_metrics_handle(app, resp);
-	else if (strcmp(req->path, "/saml/metadata") == 0 && get &&
-		 app->saml != NULL)
+	} else if (strcmp(req->path, "/saml/metadata") == 0 && get &&
+		 app->saml != NULL) {
 		handle_saml_metadata(app, resp);
-	else if (strcmp(req->path, GW_AUTHORIZE_PATH) == 0 &&
-		 (get || strcmp(req->method, "POST") == 0))
-		gw_authorize_handle(app, req, resp);
-	else if (app->devidp != NULL && path_is(req->path, GW_DEVIDP_PATH))
+	} else if (strcmp(req->path, GW_AUTHORIZE_PATH) == 0 &&
+		 (get || strcmp(req->method, "POST") == 0)) {
+		if (gw_ratelimit_request(app, req, "Authorize", resp) == 0)
+			gw_authorize_handle(app, req, resp);
+	} else if (app->devidp != NULL && path_is(req->path, GW_DEVIDP_PATH)) {
 		gw_devidp_handle(app->devidp, req, resp);
-	else if (strcmp(req->path, "/") == 0) {
-		if (get || strcmp(req->method, "POST") == 0)
-			gw_sts_handle(app, req, resp);
-		else {
+	} else if (strcmp(req->path, "/") == 0) {
+		if (!get && strcmp(req->method, "POST") != 0) {
 			core_err_set(&err, CORE_EMETHOD, "method",
 				     "The STS API accepts GET and POST only");
 			gw_resp_error(resp, req, &err);
-		}
+		} else if (gw_ratelimit_request(app, req,
+		    gw_form_get(&req->form, "Action"), resp) == 0)
+			gw_sts_handle(app, req, resp);
 	} else {
 		core_err_set(&err, CORE_ENOT_FOUND, "not_found",
 			     "No such resource; the STS API is served at /");

@@ -8,9 +8,11 @@
 #include "core/log.h"
 #include "core/secret.h"
 #include "federation/mint.h"
+#include "federation/replay.h"
 #include "gateway/app.h"
 #include "gateway/conf.h"
 #include "gateway/http.h"
+#include "gateway/revoke.h"
 
 #define MSG_INVALID_TOKEN "The security token included in the request is invalid."
 
@@ -81,6 +83,14 @@ resolve_session(struct gw_app *app, const struct fed_sigv4_auth *a,
 		fed_session_free(s);
 		core_err_set(err, CORE_EINVALID_CLIENT, "access_key_mismatch",
 			     MSG_INVALID_TOKEN);
+		return -1;
+	}
+	/* Revocations live in the shared store; one that cannot be read
+	 * refuses the session (fail closed, 503). */
+	if (app->saml_replay != NULL &&
+	    gw_revoke_check(fed_saml_replay_store(app->saml_replay), s,
+			    err) == -1) {
+		fed_session_free(s);
 		return -1;
 	}
 	p->session = s;

@@ -374,8 +374,9 @@ gw_authorize_handle(struct gw_app *app, struct gw_req *req,
 	}
 	if (err.code != CORE_OK) {
 		gw_resp_error(resp, req, &err);
-		/* Not authenticated: 401, so proxies can ask for credentials. */
-		if (!authn)
+		/* Not authenticated: 401, so proxies can ask for credentials;
+		 * a store outage (revocations unreadable) stays 503. */
+		if (!authn && err.code != CORE_EUNAVAILABLE)
 			resp->status = 401;
 	} else if (d == TRUST_ALLOW) {
 		allow(resp, &p);

@@ -89,7 +89,7 @@ struct conf_ld {
 	size_t *prov_yidx;	/* providers[] index of each conf->providers */
 	size_t *saml_yidx;	/* providers[] index of each conf->saml_idps */
 	int sp_lines[8];	/* saml_sp keys (SSP_*) */
-	int top_lines[16];
+	int top_lines[24];
 	int key_line;		/* line of the key whose handler runs */
 	int secrets_ok;		/* inline secrets allowed: text is private */
 	char **mp_accounts;	/* parallel to conf->managed_policies */
@@ -1015,11 +1015,14 @@ CONF_HANDLER(conf_user_managed);
 CONF_HANDLER(conf_user_tags);
 CONF_HANDLER(conf_key_inline);
 CONF_HANDLER(conf_saml_sp);
+CONF_HANDLER(conf_rate_limits);
+CONF_HANDLER(conf_rl_source_ip);
+CONF_HANDLER(conf_rl_provider);
 #undef CONF_HANDLER
 
 #include "gateway/conf_table.h"
 
-_Static_assert(TOP_COUNT <= 16, "conf_ld.top_lines is too small");
+_Static_assert(TOP_COUNT <= 24, "conf_ld.top_lines is too small");
 _Static_assert(SSP_COUNT <= 8, "conf_ld.sp_lines is too small");
 
 static void
@@ -2024,6 +2027,55 @@ conf_saml_sp(struct conf_ld *ld, const struct cnode *v, void *obj,
 	}
 	conf_walk(ld, v, conf_saml_sp_tab, SSP_COUNT, &ld->conf->saml_sp,
 		  path, ld->sp_lines);
+}
+
+/* ---- rate_limits ---- */
+
+static void
+conf_rate_limits(struct conf_ld *ld, const struct cnode *v, void *obj,
+		 const char *path)
+{
+	int lines[RLS_COUNT];
+
+	if (v->type != CN_MAP) {
+		conf_err(ld, v->line, "%s: expected a mapping, got %s", path,
+			 cn_kind(v));
+		return;
+	}
+	conf_walk(ld, v, conf_rate_limits_tab, RLS_COUNT, ld->conf, path,
+		  lines);
+}
+
+/* On any error the limit stays off: the whole load fails anyway. */
+static void
+conf_rate_limit(struct conf_ld *ld, const struct cnode *v,
+		struct gw_rate_limit *rl, const char *path)
+{
+	struct gw_rate_limit tmp = {0};
+	int lines[RLV_COUNT], before = ld->nerr;
+
+	if (v->type != CN_MAP) {
+		conf_err(ld, v->line, "%s: expected a mapping with requests "
+			 "and per_seconds, got %s", path, cn_kind(v));
+		return;
+	}
+	conf_walk(ld, v, conf_rate_limit_tab, RLV_COUNT, &tmp, path, lines);
+	if (ld->nerr == before)
+		*rl = tmp;
+}
+
+static void
+conf_rl_source_ip(struct conf_ld *ld, const struct cnode *v, void *obj,
+		  const char *path)
+{
+	conf_rate_limit(ld, v, &ld->conf->rl_source_ip, path);
+}
+
+static void
+conf_rl_provider(struct conf_ld *ld, const struct cnode *v, void *obj,
+		 const char *path)
+{
+	conf_rate_limit(ld, v, &ld->conf->rl_provider, path);
 }
 
 /* ---- roles ---- */

@@ -70,6 +70,12 @@ struct gw_role {
 	int line;			/* config line, for messages */
 };
 
+/* One fixed-window limit: at most requests per per_seconds. */
+struct gw_rate_limit {
+	int requests;			/* 1..1000000; 0: no limit */
+	int per_seconds;		/* 1..3600 */
+};
+
 struct gw_listen {
 	char *host;			/* "127.0.0.1", "::1", "0.0.0.0" */
 	int port;			/* 0: pick a free port (tests) */
@@ -110,6 +116,11 @@ struct gw_conf {
 	size_t n_saml_idps;
 	int *saml_idp_lines;
 	struct fed_saml_sp_config saml_sp;
+
+	/* rate_limits: {per_source_ip: {requests, per_seconds},
+	   per_provider: {...}}; absent: unlimited (gateway/ratelimit.h) */
+	struct gw_rate_limit rl_source_ip;
+	struct gw_rate_limit rl_provider;
 
 	/* accounts: {"111122223333": "prod"} human names (login page, [4/5]) */
 	char **account_ids;

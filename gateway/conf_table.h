@@ -58,7 +58,7 @@ enum {
 	TOP_LISTEN, TOP_PUBLIC_URL, TOP_ACCOUNT_ID, TOP_STATE_DIR, TOP_STORE,
 	TOP_CLOCK_SKEW, TOP_AUDIT_LOG, TOP_THREADS, TOP_MAX_BODY,
 	TOP_PROVIDERS, TOP_ROLES, TOP_MANAGED, TOP_ACCOUNTS, TOP_USERS,
-	TOP_SAML_SP, TOP_COUNT
+	TOP_SAML_SP, TOP_RATE_LIMITS, TOP_COUNT
 };
 
 static const struct conf_field conf_top[TOP_COUNT] = {
@@ -83,6 +83,27 @@ static const struct conf_field conf_top[TOP_COUNT] = {
 	[TOP_ACCOUNTS] = CONF_FN("accounts", 0, conf_accounts),
 	[TOP_USERS] = CONF_FN("users", 0, conf_users),
 	[TOP_SAML_SP] = CONF_FN("saml_sp", 0, conf_saml_sp),
+	[TOP_RATE_LIMITS] = CONF_FN("rate_limits", 0, conf_rate_limits),
+};
+
+/* rate_limits: struct gw_conf; each entry a struct gw_rate_limit. */
+enum { RLS_SOURCE_IP, RLS_PROVIDER, RLS_COUNT };
+
+static const struct conf_field conf_rate_limits_tab[RLS_COUNT] = {
+	[RLS_SOURCE_IP] = CONF_FN("per_source_ip", 0, conf_rl_source_ip),
+	[RLS_PROVIDER] = CONF_FN("per_provider", 0, conf_rl_provider),
+};
+
+/* Both keys required: a limit without its window means nothing. */
+enum { RLV_REQUESTS, RLV_PER_SECONDS, RLV_COUNT };
+
+static const struct conf_field conf_rate_limit_tab[RLV_COUNT] = {
+	[RLV_REQUESTS] = { "requests", CT_INT,
+			   offsetof(struct gw_rate_limit, requests), 0, 1,
+			   1000000, 1, NULL, NULL },
+	[RLV_PER_SECONDS] = { "per_seconds", CT_INT,
+			      offsetof(struct gw_rate_limit, per_seconds), 0,
+			      1, 3600, 1, NULL, NULL },
 };
 
 /* providers[]: struct prov_tmp (a fed_oidc_config plus loader-only keys). */

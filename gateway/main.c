@@ -1,4 +1,4 @@
-/* gateway/main.c - fedgate: serve, dev, check, keygen */
+/* gateway/main.c - fedgate: serve, dev, check, keygen, revoke */
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -13,10 +13,13 @@
 #include "core/log.h"
 #include "core/mem.h"
 #include "core/seal.h"
+#include "core/store.h"
+#include "core/timeutil.h"
 #include "federation/oidc.h"
 #include "gateway/app.h"
 #include "gateway/conf.h"
 #include "gateway/devcmd.h"
+#include "gateway/revoke.h"
 #include "gateway/run.h"
 
 
@@ -30,6 +33,10 @@ usage(FILE *fp)
 		"                                  run with the built-in development config\n"
 		"       fedgate keygen (-c FILE | --state-dir DIR) [--keep N]\n"
 		"                                  create or rotate the session key ring\n"
+		"       fedgate revoke -c FILE (--role ARN [--issued-before TIME] |\n"
+		"                      --session ASIA... | --subject SUB --provider NAME\n"
+		"                      [--issued-before TIME])\n"
+		"                                  revoke issued sessions (Redis store)\n"
 		"       fedgate version\n");
 }
 
@@ -39,6 +46,7 @@ struct cli {
 	int port;
 	int keep;
 	int verbose;
+	const char *role, *session, *subject, *provider, *issued_before;
 };
 
 static int
@@ -50,6 +58,11 @@ parse_cli(int argc, char **argv, struct cli *o)
 		{"port", required_argument, NULL, 'p'},
 		{"keep", required_argument, NULL, 'k'},
 		{"verbose", no_argument, NULL, 'v'},
+		{"role", required_argument, NULL, 'R'},
+		{"session", required_argument, NULL, 'S'},
+		{"subject", required_argument, NULL, 'U'},
+		{"provider", required_argument, NULL, 'P'},
+		{"issued-before", required_argument, NULL, 'B'},
 		{NULL, 0, NULL, 0},
 	};
 	int ch;
@@ -64,6 +77,11 @@ parse_cli(int argc, char **argv, struct cli *o)
 		case 'c': o->config = optarg; break;
 		case 's': o->state_dir = optarg; break;
 		case 'v': o->verbose = 1; break;
+		case 'R': o->role = optarg; break;
+		case 'S': o->session = optarg; break;
+		case 'U': o->subject = optarg; break;
+		case 'P': o->provider = optarg; break;
+		case 'B': o->issued_before = optarg; break;
 		case 'p':
 		case 'k': {
 			long v = strtol(optarg, &end, 10);
@@ -177,6 +195,77 @@ cmd_keygen(const struct cli *o)
 	return rc;
 }
 
+/* The revocation --role/--session/--subject ask for; -1 if not exactly one. */
+static int
+revoke_from_cli(const struct cli *o, struct gw_revocation *r)
+{
+	int forms = (o->role != NULL) + (o->session != NULL) +
+		    (o->subject != NULL || o->provider != NULL);
+
+	memset(r, 0, sizeof(*r));
+	if (forms != 1 || (o->session != NULL && o->issued_before != NULL) ||
+	    (o->subject != NULL) != (o->provider != NULL))
+		return -1;
+	r->kind = o->role != NULL ? GW_REVOKE_ROLE :
+	    o->session != NULL ? GW_REVOKE_SESSION : GW_REVOKE_SUBJECT;
+	r->role_arn = o->role;
+	r->access_key_id = o->session;
+	r->subject = o->subject;
+	r->provider = o->provider;
+	return 0;
+}
+
+static int
+cmd_revoke(const struct cli *o)
+{
+	struct core_err err = {0};
+	struct gw_revocation r;
+	struct core_store *st = NULL;
+	struct gw_conf *conf;
+	int64_t now = core_now(), t;
+	char when[32];
+	int rc;
+
+	if (revoke_from_cli(o, &r) == -1) {
+		usage(stderr);
+		return 2;
+	}
+	if ((conf = conf_from_cli(o, &rc)) == NULL)
+		return rc;
+	rc = 1;
+	/* A memory store lives inside each fedgate process: a record made
+	 * here would vanish with this command. */
+	if (strcmp(conf->store, "memory") == 0) {
+		fprintf(stderr, "fedgate revoke: %s uses \"store: memory\", which "
+			"is private to each running fedgate; revoke through the "
+			"running gateway instead: the signed STS action "
+			"Action=RevokeSessions (see README, \"Revocation\"), or "
+			"configure a redis:// store\n", o->config);
+		goto out;
+	}
+	if (gw_revoke_parse_time(o->issued_before, now, &r.issued_before,
+				 &err) == -1 ||
+	    (st = core_store_open(conf->store, &err)) == NULL ||
+	    gw_revoke_record(st, &r, now, &t, &err) == -1) {
+		fprintf(stderr, "fedgate revoke: %s\n", err.msg);
+		goto out;
+	}
+	core_time_iso8601(t, when, sizeof(when));
+	if (r.kind == GW_REVOKE_SESSION)
+		printf("revoked session %s in %s\n", r.access_key_id,
+		       core_store_describe(st));
+	else
+		printf("revoked sessions of %s %s issued before %s in %s\n",
+		       r.kind == GW_REVOKE_ROLE ? "role" : "subject",
+		       r.kind == GW_REVOKE_ROLE ? r.role_arn : r.subject, when,
+		       core_store_describe(st));
+	rc = 0;
+out:
+	core_store_close(st);
+	gw_conf_free(conf);
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -211,6 +300,8 @@ main(int argc, char **argv)
 		rc = cmd_check(&o);
 	else if (strcmp(cmd, "keygen") == 0)
 		rc = cmd_keygen(&o);
+	else if (strcmp(cmd, "revoke") == 0)
+		rc = cmd_revoke(&o);
 	else if (strcmp(cmd, "dev") == 0)
 		rc = gw_dev_main(o.port, o.state_dir);
 	else {

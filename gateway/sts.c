@@ -19,6 +19,7 @@
 #include "gateway/audit.h"
 #include "gateway/conf.h"
 #include "gateway/metrics.h"
+#include "gateway/ratelimit.h"
 #include "gateway/sts_int.h"
 #include "gateway/sts_params.h"
 #include "gateway/sts_saml.h"
@@ -88,6 +89,10 @@ awi_run(struct gw_app *app, const struct gw_req *req, struct awi_call *c,
 	int duration;
 
 	if (gw_sts_awi_params(&req->form, &c->p, err) == -1)
+		return -1;
+	/* Before the signature check: throttling spares that work too. */
+	if (gw_ratelimit_provider(app, fed_oidc_token_provider(app->oidc,
+	    c->p.token, c->p.token_len), err) == -1)
 		return -1;
 	if (fed_oidc_verify(app->oidc, c->p.token, c->p.token_len, now,
 			    app->conf->clock_skew_seconds, &c->id, err) == -1) {

@@ -23,6 +23,7 @@ struct gw_signed_call {
 	int have_session;
 	char *session_token;
 	int packed;
+	char *revoke_target;		/* RevokeSessions: what, for audit */
 };
 
 /** "<Credentials>...</Credentials>" of a Result. */

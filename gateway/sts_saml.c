@@ -19,6 +19,7 @@
 #include "gateway/authz.h"
 #include "gateway/conf.h"
 #include "gateway/metrics.h"
+#include "gateway/ratelimit.h"
 #include "gateway/saml_claims.h"
 #include "gateway/sts_int.h"
 #include "gateway/sts_params.h"
@@ -204,7 +205,8 @@ run(struct gw_app *app, const struct gw_req *req, struct saml_call *c,
 	int d;
 
 	if (gw_sts_saml_params(&req->form, &c->p, err) == -1 ||
-	    find_provider(app, c, err) == -1)
+	    find_provider(app, c, err) == -1 ||
+	    gw_ratelimit_provider(app, c->provider_name, err) == -1)
 		return -1;
 	/* Unsolicited responses only on the API: any InResponseTo is refused. */
 	if (fed_saml_validate(app->saml, app->saml_replay, c->p.assertion,

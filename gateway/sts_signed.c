@@ -12,6 +12,7 @@
 #include "core/mem.h"
 #include "core/timeutil.h"
 #include "federation/mint.h"
+#include "federation/replay.h"
 #include "gateway/app.h"
 #include "gateway/audit.h"
 #include "gateway/authn.h"
@@ -19,6 +20,7 @@
 #include "gateway/authzmsg.h"
 #include "gateway/conf.h"
 #include "gateway/metrics.h"
+#include "gateway/revoke.h"
 #include "gateway/sts_int.h"
 #include "gateway/sts_params.h"
 #include "gateway/xml.h"
@@ -196,6 +198,90 @@ decode_authorization_message(struct gw_app *app, const struct gw_req *req,
 	return 0;
 }
 
+/* ---- RevokeSessions (fedgate extension) ---- */
+
+/* Which form of RevokeSessions the parameters ask for: exactly one. */
+static int
+revoke_params(const struct gw_req *req, struct gw_revocation *r,
+	      struct core_err *err)
+{
+	const char *role = gw_form_get(&req->form, "RoleArn");
+	const char *akid = gw_form_get(&req->form, "AccessKeyId");
+	const char *sub = gw_form_get(&req->form, "Subject");
+	const char *prov = gw_form_get(&req->form, "Provider");
+	const char *before = gw_form_get(&req->form, "IssuedBefore");
+	int forms = (role != NULL) + (akid != NULL) +
+		    (sub != NULL || prov != NULL);
+
+	memset(r, 0, sizeof(*r));
+	if (forms != 1 || (akid != NULL && before != NULL)) {
+		core_err_set(err, CORE_EVALIDATION, "parameter_combination",
+			     "Specify exactly one of RoleArn [IssuedBefore], "
+			     "AccessKeyId, or Subject and Provider "
+			     "[IssuedBefore]");
+		return -1;
+	}
+	r->kind = role != NULL ? GW_REVOKE_ROLE :
+	    akid != NULL ? GW_REVOKE_SESSION : GW_REVOKE_SUBJECT;
+	r->role_arn = role;
+	r->access_key_id = akid;
+	r->subject = sub;
+	r->provider = prov;
+	return gw_revoke_parse_time(before, core_now(), &r->issued_before,
+				    err);
+}
+
+static char *
+revoke_target(const struct gw_revocation *r)
+{
+	if (r->kind == GW_REVOKE_SESSION)
+		return core_xasprintf("session/%s", r->access_key_id);
+	if (r->kind == GW_REVOKE_ROLE)
+		return core_xstrdup(r->role_arn);
+	return core_xasprintf("subject/%s/%s",
+			      gw_revoke_provider_id(r->provider), r->subject);
+}
+
+static int
+revoke_sessions(struct gw_app *app, const struct gw_req *req,
+		struct gw_signed_call *c, struct gw_resp *resp,
+		struct core_err *err)
+{
+	struct gw_revocation r;
+	char key[GW_REVOKE_KEY_MAX], when[32];
+	int64_t t;
+
+	if (revoke_params(req, &r, err) == -1 ||
+	    gw_revoke_key(&r, key, sizeof(key), err) == -1)
+		return -1;
+	c->revoke_target = revoke_target(&r);
+	/* Role revocations are scoped to the role; the others reach
+	 * sessions of any role, so they need fedgate:Revoke on "*". */
+	if (caller_may(app, req, &c->caller, "fedgate:Revoke",
+		       r.kind == GW_REVOKE_ROLE ? r.role_arn : "*") !=
+	    TRUST_ALLOW) {
+		core_err_set(err, CORE_EACCESS, "permission_denied",
+			     "User: %s is not authorized to perform: "
+			     "fedgate:Revoke on resource: %s", c->caller.arn,
+			     r.kind == GW_REVOKE_ROLE ? r.role_arn : "*");
+		return -1;
+	}
+	if (gw_revoke_record(fed_saml_replay_store(app->saml_replay), &r,
+			     core_now(), &t, err) == -1)
+		return -1;
+	core_time_iso8601(t, when, sizeof(when));
+	gw_xml_begin(&resp->body, c->action);
+	core_buf_puts(&resp->body, "    ");
+	gw_xml_elem(&resp->body, "Target", c->revoke_target);
+	core_buf_puts(&resp->body, "\n    ");
+	gw_xml_elem(&resp->body, r.kind == GW_REVOKE_SESSION ? "RevokedAt" :
+		    "IssuedBefore", when);
+	gw_xml_end(&resp->body, c->action, req->request_id);
+	log_info("revoked %s (issued before %s) by %s", c->revoke_target, when,
+		 c->caller.arn);
+	return 0;
+}
+
 /* ---- dispatch ---- */
 
 static const struct {
@@ -207,6 +293,7 @@ static const struct {
 	{"GetSessionToken", get_session_token},
 	{"AssumeRole", gw_sts_assume_role},
 	{"DecodeAuthorizationMessage", decode_authorization_message},
+	{"RevokeSessions", revoke_sessions},
 };
 
 static const char *
@@ -238,6 +325,10 @@ audit_signed(struct gw_app *app, const struct gw_req *req,
 	ev.role_arn = c->ar.role_arn;
 	ev.role_session_name = c->ar.session_name;
 	ev.duration_seconds = c->ar.duration;
+	if (c->revoke_target != NULL) {
+		ev.action = "fedgate:Revoke";
+		ev.resource = c->revoke_target;
+	}
 	if (err->code != CORE_OK) {
 		ev.err = err;
 	} else if (c->have_session && c->session_token != NULL) {
@@ -257,6 +348,7 @@ static void
 session_clear(struct gw_signed_call *c)
 {
 	free(c->session_token);
+	free(c->revoke_target);
 	if (c->have_session) {
 		struct fed_session *heap = core_xmalloc(sizeof(*heap));
 
