@@ -169,6 +169,43 @@ fed_oidc_set_keys(struct fed_oidc_set *set, size_t i, struct fed_keyset *ks)
 	pthread_mutex_unlock(&p->mu);
 }
 
+static int
+same_str(const char *a, const char *b)
+{
+	return (a == NULL && b == NULL) ||
+	       (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+/*
+ * A reload builds a new set; keys a provider already holds must not be
+ * thrown away (an IdP down during a SIGHUP would otherwise leave it with
+ * none). Only providers whose key source is unchanged adopt them.
+ */
+void
+fed_oidc_set_adopt_keys(struct fed_oidc_set *dst, struct fed_oidc_set *src)
+{
+	for (size_t i = 0; dst != NULL && src != NULL && i < dst->n; i++) {
+		struct fed_oidc_provider *d = &dst->prov[i];
+
+		for (size_t j = 0; j < src->n; j++) {
+			struct fed_oidc_provider *o = &src->prov[j];
+			struct fed_keyset *ks;
+
+			if (!same_str(d->cfg.name, o->cfg.name) ||
+			    !same_str(d->cfg.issuer, o->cfg.issuer) ||
+			    !same_str(d->cfg.jwks_uri, o->cfg.jwks_uri) ||
+			    !same_str(d->cfg.jwks_file, o->cfg.jwks_file))
+				continue;
+			pthread_mutex_lock(&o->mu);
+			ks = fed_keyset_ref(o->keys);
+			pthread_mutex_unlock(&o->mu);
+			if (ks != NULL)
+				fed_oidc_set_keys(dst, i, ks);
+			break;
+		}
+	}
+}
+
 /* Fetch without holding the lock. 0 ok (*out set), -1 err set. */
 static int
 prov_load(const struct fed_oidc_provider *p, int64_t now,
@@ -206,8 +243,9 @@ fed_oidc_set_prefetch(struct fed_oidc_set *set, struct core_err *err)
 			return -1;
 		}
 		/* Degraded, not fatal: retried when a token needs the keys. */
-		log_warnx("%s: provider %s: no keys yet, will retry on demand",
-			  __func__, p->cfg.name);
+		log_warnx("%s: provider %s: %s, will retry on demand", __func__,
+			  p->cfg.name, p->keys != NULL ? "fetch failed, keeping "
+			  "the keys it had" : "no keys yet");
 	}
 	return 0;
 }

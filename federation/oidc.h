@@ -59,6 +59,13 @@ void fed_oidc_set_free(struct fed_oidc_set *set);
  */
 int fed_oidc_set_prefetch(struct fed_oidc_set *set, struct core_err *err);
 
+/**
+ * Give dst's providers the keys src's same-named providers hold when their
+ * issuer and key source are unchanged (configuration reload). Refcounted:
+ * both sets may be used afterwards.
+ */
+void fed_oidc_set_adopt_keys(struct fed_oidc_set *dst, struct fed_oidc_set *src);
+
 /** Readiness: JSON-able per-provider status. Returns provider count. */
 size_t fed_oidc_set_count(const struct fed_oidc_set *set);
 const char *fed_oidc_provider_name(const struct fed_oidc_set *set, size_t i);

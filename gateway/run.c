@@ -93,6 +93,8 @@ build_successor(const char *path, struct gw_app *cur)
 	app = gw_app_new(conf);
 	if (app == NULL)
 		return NULL;
+	/* Keys already fetched stay usable if the IdP is down right now. */
+	fed_oidc_set_adopt_keys(app->oidc, cur->oidc);
 	/* A bad jwks_file is a config error; an IdP that does not answer is
 	 * not (the provider is degraded and retried on demand, as at start). */
 	if (fed_oidc_set_prefetch(app->oidc, &err) == -1) {

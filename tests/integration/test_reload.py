@@ -196,6 +196,20 @@ class TestRoleReload(ReloadCase):
 
 # ----------------------------------------------------------- in flight ---
 
+class TestIdpDownDuringReload(ReloadCase):
+    def test_cached_keys_survive_reload(self):
+        # keys fetched before the reload stay usable while the IdP is down
+        self.assume_ok()
+        self.idp.stop()
+        try:
+            self.assume_ok()
+            out = self.hup(ok=True)
+            self.assertIn("keeping the keys it had", out)
+            self.assume_ok()
+        finally:
+            self.idp.start()
+
+
 class TestInFlight(ReloadCase):
     def test_request_finishes_on_its_config(self):
         self.cfg["roles"].append(H.web_role(self.idp.host_path,
