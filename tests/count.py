@@ -1,47 +1,58 @@
 #!/usr/bin/python3
 """Count test cases from meson's testlog.json: each TAP line is one case
-(cmocka and the integration runner speak TAP); other tests count once."""
+(cmocka and the integration runner speak TAP); other tests count once.
+TAP lines with a SKIP directive count as skipped, not passed."""
 import json
 import re
 import sys
 
 TAP = re.compile(r"^(not ok|ok)\b(.*)$")
+SKIP = re.compile(r"#\s*SKIP\b", re.IGNORECASE)
+LINE = re.compile(r"(\d+) passed, (\d+) failed(?:, (\d+) skipped)?")
 
 
-def count_log(path):
-    passed = failed = 0
-    for line in open(path, encoding="utf-8"):
-        t = json.loads(line)
-        p = f = 0
-        for out in (t.get("stdout") or "").splitlines():
-            m = TAP.match(out)
-            if not m:
-                continue
-            if m.group(1) == "ok":
-                p += 1
-            else:
-                f += 1
-        if p + f == 0:
-            p, f = (1, 0) if t["result"] in ("OK", "EXPECTEDFAIL") else (0, 1)
-        elif t["result"] not in ("OK", "EXPECTEDFAIL") and f == 0:
-            f = 1  # crashed or timed out after its last TAP line
-        passed += p
-        failed += f
-    return passed, failed
+def count_test(t):
+    p = f = s = 0
+    for out in (t.get("stdout") or "").splitlines():
+        m = TAP.match(out)
+        if not m:
+            continue
+        if m.group(1) == "not ok":
+            f += 1
+        elif SKIP.search(m.group(2)):
+            s += 1
+        else:
+            p += 1
+    result = t["result"]
+    if p + f + s == 0:
+        if result == "SKIP":
+            return 0, 0, 1
+        return (1, 0, 0) if result in ("OK", "EXPECTEDFAIL") else (0, 1, 0)
+    if result not in ("OK", "EXPECTEDFAIL", "SKIP") and f == 0:
+        f = 1  # crashed or timed out after its last TAP line
+    return p, f, s
+
+
+def summary(p, f, s):
+    return f"{p} passed, {f} failed" + (f", {s} skipped" if s else "")
 
 
 def main():
     if sys.argv[1] == "--total":
-        tp = tf = 0
+        tot = [0, 0, 0]
         for line in open(sys.argv[2]):
-            m = re.search(r"(\d+) passed, (\d+) failed", line)
+            m = LINE.search(line)
             if m:
-                tp += int(m.group(1))
-                tf += int(m.group(2))
-        print(f"{tp} passed, {tf} failed")
+                tot[0] += int(m.group(1))
+                tot[1] += int(m.group(2))
+                tot[2] += int(m.group(3) or 0)
+        print(summary(*tot))
         return
-    p, f = count_log(sys.argv[1])
-    print(f"{sys.argv[2]}: {p} passed, {f} failed")
+    tot = [0, 0, 0]
+    for line in open(sys.argv[1], encoding="utf-8"):
+        for i, v in enumerate(count_test(json.loads(line))):
+            tot[i] += v
+    print(f"{sys.argv[2]}: {summary(*tot)}")
 
 
 main()
