@@ -246,7 +246,19 @@ class MetricsCase(H.FedgateCase):
             self.assertNotIn(s, text)
 
     def test_gauges_and_build_info(self):
-        text, m, types = self.scrape()
+        # keys are fetched after fedgate starts listening: wait for both
+        # providers' first fetch outcome before reading the gauges
+        deadline = time.monotonic() + 15
+        while True:
+            text, m, types = self.scrape()
+            if (series("fedgate_idp_keys_age_seconds", provider="testidp")
+                    in m and m.get(series("fedgate_jwks_fetch_total",
+                                          provider="deadidp",
+                                          result="error"), 0) >= 1):
+                break
+            self.assertLess(time.monotonic(), deadline,
+                            "providers' first key fetch never showed up")
+            time.sleep(0.1)
         self.assertEqual(m[series("fedgate_build_info", version="0.1.0")], 1)
         self.assertEqual(types["fedgate_http_request_duration_seconds"],
                          "histogram")
