@@ -17,6 +17,9 @@
 
 local threads = {}
 
+-- The shared response() and report: bench/report.lua next to this file.
+dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "./") .. "report.lua")
+
 function setup(thread)
 	thread:set("thread_index", #threads)
 	table.insert(threads, thread)
@@ -78,8 +81,6 @@ function init(args)
 	end
 	reqs = load_requests(path)
 	pos = (thread_index * 7919) % #reqs
-	non200 = 0
-	first_bad = ""
 end
 
 function request()
@@ -87,43 +88,6 @@ function request()
 	return reqs[pos]
 end
 
-function response(status, headers, body)
-	if status ~= 200 then
-		non200 = non200 + 1
-		if first_bad == "" then
-			-- Error bodies are AWS XML/JSON and never echo credentials;
-			-- X-Fedgate-Error-Code says which check failed.
-			first_bad = tostring(status) .. " " ..
-			    tostring(headers["X-Fedgate-Error-Code"] or "") .. " " ..
-			    string.sub(string.gsub(body or "", "%s+", " "), 1, 300)
-		end
-	end
-end
-
 function done(summary, latency, requests)
-	local bad = 0
-	local first = ""
-	for _, t in ipairs(threads) do
-		bad = bad + (t:get("non200") or 0)
-		local fb = t:get("first_bad")
-		if first == "" and fb ~= nil and fb ~= "" then
-			first = fb
-		end
-	end
-	local e = summary.errors
-	local sockerr = e.connect + e.read + e.write + e.timeout
-	local secs = summary.duration / 1e6
-	local rps = 0
-	if secs > 0 then
-		rps = summary.requests / secs
-	end
-	io.write(string.format(
-	    "BENCH requests=%d duration_us=%d rps=%.1f p50_us=%d p99_us=%d " ..
-	    "non200=%d socket_errors=%d status_errors=%d\n",
-	    summary.requests, summary.duration, rps,
-	    latency:percentile(50), latency:percentile(99),
-	    bad, sockerr, e.status))
-	if first ~= "" then
-		io.write("BENCH first_bad=" .. first .. "\n")
-	end
+	bench_report(threads, summary, latency)
 end

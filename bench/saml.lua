@@ -20,6 +20,9 @@
 
 local threads = {}
 
+-- The shared response() and report: bench/report.lua next to this file.
+dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "./") .. "report.lua")
+
 function setup(thread)
 	thread:set("thread_index", #threads)
 	table.insert(threads, thread)
@@ -68,8 +71,6 @@ function init(args)
 	available = #responses
 	pos = 0
 	reused = 0
-	non200 = 0
-	first_bad = ""
 	wrk.method = "POST"
 	wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
 end
@@ -87,51 +88,17 @@ function request()
 	return wrk.format(nil, "/", nil, prefix .. responses[pos])
 end
 
-function response(status, headers, body)
-	if status ~= 200 then
-		non200 = non200 + 1
-		if first_bad == "" then
-			-- Error bodies are AWS XML and never echo the assertion;
-			-- X-Fedgate-Error-Code says which check failed.
-			first_bad = tostring(status) .. " " ..
-			    tostring(headers["X-Fedgate-Error-Code"] or "") .. " " ..
-			    string.sub(string.gsub(body or "", "%s+", " "), 1, 300)
-		end
-	end
-end
-
 function done(summary, latency, requests)
-	local bad, reuse, avail = 0, 0, 0
-	local first = ""
+	local bad, reuse, avail, first = 0, 0, 0, nil
 	for _, t in ipairs(threads) do
-		bad = bad + (t:get("non200") or 0)
 		reuse = reuse + (t:get("reused") or 0)
 		avail = avail + (t:get("available") or 0)
-		local fb = t:get("first_bad")
-		if first == "" and fb ~= nil and fb ~= "" then
-			first = fb
-		end
 	end
 	if #threads ~= tonumber(os.getenv("FEDGATE_BENCH_THREADS") or "2") then
 		-- Shares would overlap or leave lines out: count it as failed.
 		first = "FEDGATE_BENCH_THREADS does not match wrk -t " .. #threads
-		bad = bad + 1
+		bad = 1
 	end
-	local e = summary.errors
-	local sockerr = e.connect + e.read + e.write + e.timeout
-	local secs = summary.duration / 1e6
-	local rps = 0
-	if secs > 0 then
-		rps = summary.requests / secs
-	end
-	io.write(string.format(
-	    "BENCH requests=%d duration_us=%d rps=%.1f p50_us=%d p99_us=%d " ..
-	    "non200=%d socket_errors=%d status_errors=%d reused=%d " ..
-	    "available=%d\n",
-	    summary.requests, summary.duration, rps,
-	    latency:percentile(50), latency:percentile(99),
-	    bad, sockerr, e.status, reuse, avail))
-	if first ~= "" then
-		io.write("BENCH first_bad=" .. first .. "\n")
-	end
+	bench_report(threads, summary, latency, bad, first,
+		     string.format("reused=%d available=%d", reuse, avail))
 end
