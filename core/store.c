@@ -345,6 +345,34 @@ core_store_incr_window(struct core_store *s, const char *ns, const char *key,
 }
 
 int
+core_store_take_token(struct core_store *s, const char *ns, const char *key,
+		      int requests, int per_seconds, int burst, int64_t now_ms,
+		      int *allowed, struct core_err *err)
+{
+	char fk[CORE_STORE_FULLKEY_MAX];
+	struct core_err lerr = {0};
+	struct core_bucket b;
+	int ok = 0, rc;
+
+	if (full_key(fk, ns, key, err) == -1 || !time_ok(now_ms / 1000, err))
+		return -1;
+	if (requests < 1 || requests > CORE_STORE_MAX_BURST ||
+	    burst < 1 || burst > CORE_STORE_MAX_BURST ||
+	    per_seconds < 1 || per_seconds > CORE_STORE_MAX_WINDOW) {
+		core_err_set(err, CORE_EINTERNAL, "store_bucket",
+			     "Internal error");
+		return -1;
+	}
+	b.per_token = (int64_t)per_seconds * 1000;
+	b.cap = (int64_t)burst * b.per_token;
+	b.refill = requests;
+	rc = s->ops->take(s, fk, &b, now_ms, &ok, &lerr);
+	if (rc == 0)
+		*allowed = ok;
+	return finish(s, rc, &lerr, err);
+}
+
+int
 core_store_set(struct core_store *s, const char *ns, const char *key,
 	       const char *value, int64_t expires_at, struct core_err *err)
 {
@@ -397,7 +425,8 @@ core_store_del(struct core_store *s, const char *ns, const char *key,
 struct mem_entry {
 	struct mem_entry *next;
 	int64_t expires;
-	int64_t n;		/* counter; 1 for add_once */
+	int64_t n;		/* counter; 1 for add_once; bucket units */
+	int64_t t_ms;		/* bucket: when n was last brought up to date */
 	char *val;		/* set: the value; else NULL */
 	unsigned char dig[32];
 };
@@ -552,6 +581,55 @@ mem_incr(struct core_store *s, const char *key, int64_t expires_at,
 	return rc;
 }
 
+/* Units in b after now_ms, starting from units at t_ms (never above cap). */
+static int64_t
+bucket_refill(const struct core_bucket *b, int64_t units, int64_t t_ms,
+	      int64_t now_ms)
+{
+	int64_t missing = b->cap - units;
+
+	if (now_ms <= t_ms || missing <= 0)
+		return units < b->cap ? units : b->cap;
+	/* Compared before multiplying: a long idle time cannot overflow. */
+	if (now_ms - t_ms >= missing / b->refill + 1)
+		return b->cap;
+	return units + (now_ms - t_ms) * b->refill;
+}
+
+static int
+mem_take(struct core_store *s, const char *key, const struct core_bucket *b,
+	 int64_t now_ms, int *allowed, struct core_err *err)
+{
+	struct store_mem *m = (struct store_mem *)s;
+	int64_t now = now_ms / 1000, full_in;
+	struct mem_entry *e;
+	int rc = -1;
+
+	pthread_mutex_lock(&m->mu);
+	e = mem_lookup_or_add(m, key, 0, now, err);
+	if (e != NULL) {
+		/* New or forgotten: a bucket nobody used lately is full. */
+		if (e->expires <= now) {
+			mem_reset(m, e, 0);
+			e->n = b->cap;
+			e->t_ms = now_ms;
+		}
+		e->n = bucket_refill(b, e->n, e->t_ms, now_ms);
+		if (now_ms > e->t_ms)
+			e->t_ms = now_ms;
+		*allowed = e->n >= b->per_token;
+		if (*allowed)
+			e->n -= b->per_token;
+		/* Kept until it would be full again: then it is the same as
+		 * a new one, and forgetting it changes nothing. */
+		full_in = (b->cap - e->n + b->refill - 1) / b->refill;
+		e->expires = (e->t_ms + full_in) / 1000 + 1;
+		rc = 0;
+	}
+	pthread_mutex_unlock(&m->mu);
+	return rc;
+}
+
 static int
 mem_set(struct core_store *s, const char *key, const char *value,
 	int64_t expires_at, int64_t now, struct core_err *err)
@@ -659,6 +737,7 @@ mem_close(struct core_store *s)
 static const struct core_store_ops mem_ops = {
 	.add_once = mem_add_once,
 	.incr = mem_incr,
+	.take = mem_take,
 	.set = mem_set,
 	.get = mem_get,
 	.del = mem_del,

@@ -23,7 +23,8 @@
 #define CORE_STORE_MAX_NS 32		/* [a-z0-9_], 1..32 characters */
 #define CORE_STORE_MAX_KEY 256		/* bytes 0x21..0x7e and >= 0x80 */
 #define CORE_STORE_MAX_VALUE 1024	/* bytes, no NUL */
-#define CORE_STORE_MAX_WINDOW 86400	/* incr_window: seconds */
+#define CORE_STORE_MAX_WINDOW 86400	/* incr_window, take_token: seconds */
+#define CORE_STORE_MAX_BURST 1000000	/* take_token: requests and burst */
 #define CORE_STORE_MEM_MAX 1000000	/* memory: entries held at once */
 #define CORE_STORE_MAX_PASSWORD 128	/* redis:// password */
 #define CORE_STORE_PASSWORD_ENV "FEDGATE_REDIS_PASSWORD"
@@ -94,6 +95,23 @@ int core_store_add_once_at(struct core_store *s, const char *ns,
 int core_store_incr_window(struct core_store *s, const char *ns,
 			   const char *key, int window_seconds, int64_t now,
 			   int64_t *count, struct core_err *err);
+
+/**
+ * Token bucket for rate limits: ns:key holds at most burst tokens
+ * (1..CORE_STORE_MAX_BURST), starts full, and refills continuously at
+ * requests tokens per per_seconds (1..CORE_STORE_MAX_BURST per
+ * 1..CORE_STORE_MAX_WINDOW). Takes one token at now_ms (milliseconds since
+ * the epoch; instances sharing a Redis should agree on time, a clock
+ * behind the bucket's last use refills nothing). Exact integer arithmetic
+ * on both backends; atomic on Redis (one Lua script). 0 with *allowed 1 (a
+ * token was taken) or 0 (the bucket is empty; nothing taken); -1 with err
+ * as for add_once (*allowed untouched). A bucket is forgotten once it
+ * would be full again, which changes nothing.
+ */
+int core_store_take_token(struct core_store *s, const char *ns,
+			  const char *key, int requests, int per_seconds,
+			  int burst, int64_t now_ms, int *allowed,
+			  struct core_err *err);
 
 /**
  * Set ns:key to value (a string, at most CORE_STORE_MAX_VALUE bytes) until

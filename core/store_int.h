@@ -12,6 +12,18 @@
 	(8 + CORE_STORE_MAX_NS + 1 + CORE_STORE_MAX_KEY + 1 + 20 + 1)
 
 /*
+ * A token bucket in integer units: one token is unit_per_token units, the
+ * bucket holds at most cap units and gains refill units per millisecond.
+ * With one token = per_seconds * 1000 units, refill = requests: exact.
+ * Largest values: cap 3.6e12, well inside a Lua (double) integer.
+ */
+struct core_bucket {
+	int64_t cap;
+	int64_t per_token;
+	int64_t refill;
+};
+
+/*
  * Backend operations on a full key ("fedgate:NS:KEY"), already checked.
  * Return values as in store.h; now is the caller's clock in seconds.
  */
@@ -20,6 +32,9 @@ struct core_store_ops {
 			int64_t expires_at, int64_t now, struct core_err *);
 	int (*incr)(struct core_store *, const char *key, int64_t expires_at,
 		    int64_t now, int64_t *count, struct core_err *);
+	int (*take)(struct core_store *, const char *key,
+		    const struct core_bucket *b, int64_t now_ms, int *allowed,
+		    struct core_err *);
 	int (*set)(struct core_store *, const char *key, const char *value,
 		   int64_t expires_at, int64_t now, struct core_err *);
 	int (*get)(struct core_store *, const char *key, char *buf,

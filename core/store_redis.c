@@ -24,6 +24,7 @@
 
 #include <hiredis/hiredis.h>
 #include <openssl/crypto.h>
+#include <openssl/sha.h>
 
 #include "core/log.h"
 #include "core/mem.h"
@@ -33,7 +34,7 @@
 #define REDIS_COMMAND_MS 500
 #define REDIS_BACKOFF_MS 1000
 #define REDIS_LOG_EVERY_MS 10000
-#define REDIS_MAX_ARGS 6
+#define REDIS_MAX_ARGS 8
 #define REDIS_MAX_CMDS 2
 
 struct rconn {
@@ -49,7 +50,34 @@ struct store_redis {
 	atomic_uint next;
 	atomic_int down;		/* last outcome, to log transitions only */
 	atomic_int_least64_t last_log;	/* rate limit for reply errors */
+	char bucket_sha[41];		/* SHA-1 hex of BUCKET_LUA (EVALSHA) */
 };
+
+/*
+ * The token bucket of core_store_take_token, atomic because Redis runs a
+ * script alone. Same integer arithmetic as the memory backend (store.c
+ * mem_take); every number stays below 2^53, so Lua's doubles are exact.
+ * ARGV: cap, units per token, refill units per ms, caller's now in ms.
+ * The hash is forgotten when it would be full again.
+ */
+static const char BUCKET_LUA[] =
+    "local cap, tok, refill, now = tonumber(ARGV[1]), tonumber(ARGV[2]), "
+    "tonumber(ARGV[3]), tonumber(ARGV[4])\n"
+    "local v = redis.call('HMGET', KEYS[1], 'u', 't')\n"
+    "local u, t = tonumber(v[1]), tonumber(v[2])\n"
+    "if u == nil or t == nil then u, t = cap, now end\n"
+    "if now > t then\n"
+    "  if now - t >= math.floor((cap - u) / refill) + 1 then u = cap\n"
+    "  else u = u + (now - t) * refill end\n"
+    "  t = now\n"
+    "end\n"
+    "if u > cap then u = cap end\n"
+    "local ok = 0\n"
+    "if u >= tok then u = u - tok; ok = 1 end\n"
+    "redis.call('HMSET', KEYS[1], 'u', string.format('%.0f', u), "
+    "'t', string.format('%.0f', t))\n"
+    "redis.call('PEXPIRE', KEYS[1], math.ceil((cap - u) / refill) + 1000)\n"
+    "return ok\n";
 
 /* Arguments are C strings: keys and values never contain NUL. */
 struct rcmd {
@@ -327,6 +355,58 @@ redis_incr(struct core_store *s, const char *key, int64_t expires_at,
 	return rc;
 }
 
+static void
+i64(char out[24], int64_t v)
+{
+	snprintf(out, 24, "%" PRId64, v);
+}
+
+/* 1 if rep is Redis's answer to EVALSHA of a script it does not hold. */
+static int
+noscript(const redisReply *rep)
+{
+	return rep->type == REDIS_REPLY_ERROR &&
+	       strncmp(rep->str, "NOSCRIPT", 8) == 0;
+}
+
+/*
+ * EVALSHA first (the script is not resent on every request); a Redis that
+ * does not hold it yet (new, restarted, SCRIPT FLUSH) answers NOSCRIPT,
+ * and EVAL then runs and caches it.
+ */
+static int
+redis_take(struct core_store *s, const char *key, const struct core_bucket *b,
+	   int64_t now_ms, int *allowed, struct core_err *err)
+{
+	struct store_redis *r = (struct store_redis *)s;
+	char cap[24], tok[24], refill[24], now[24];
+	struct rcmd cmd = {8, {"EVALSHA", r->bucket_sha, "1", key, cap, tok,
+			       refill, now}};
+	redisReply *rep = NULL;
+	int rc = 0;
+
+	i64(cap, b->cap);
+	i64(tok, b->per_token);
+	i64(refill, b->refill);
+	i64(now, now_ms);
+	if (redis_exec(r, &cmd, 1, &rep, err) == -1)
+		return -1;
+	if (noscript(rep)) {
+		freeReplyObject(rep);
+		rep = NULL;
+		cmd.argv[0] = "EVAL";
+		cmd.argv[1] = BUCKET_LUA;
+		if (redis_exec(r, &cmd, 1, &rep, err) == -1)
+			return -1;
+	}
+	if (rep->type == REDIS_REPLY_INTEGER)
+		*allowed = rep->integer == 1;
+	else
+		rc = bad_reply(r, "EVAL token bucket", rep, err);
+	freeReplyObject(rep);
+	return rc;
+}
+
 static int
 redis_set(struct core_store *s, const char *key, const char *value,
 	  int64_t expires_at, int64_t now, struct core_err *err)
@@ -413,12 +493,28 @@ redis_close(struct core_store *s)
 static const struct core_store_ops redis_ops = {
 	.add_once = redis_add_once,
 	.incr = redis_incr,
+	.take = redis_take,
 	.set = redis_set,
 	.get = redis_get,
 	.del = redis_del,
 	.count = redis_count,
 	.close = redis_close,
 };
+
+/* Redis names scripts by the SHA-1 hex of their text (EVALSHA). */
+static void
+bucket_sha1(char out[41])
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char md[SHA_DIGEST_LENGTH];
+
+	SHA1((const unsigned char *)BUCKET_LUA, strlen(BUCKET_LUA), md);
+	for (int i = 0; i < SHA_DIGEST_LENGTH; i++) {
+		out[2 * i] = hex[md[i] >> 4];
+		out[2 * i + 1] = hex[md[i] & 0xf];
+	}
+	out[40] = '\0';
+}
 
 struct core_store *
 core_store_redis_new(const struct core_store_url *u)
@@ -435,6 +531,7 @@ core_store_redis_new(const struct core_store_url *u)
 	atomic_init(&r->next, 0);
 	atomic_init(&r->down, 0);
 	atomic_init(&r->last_log, now - REDIS_LOG_EVERY_MS);
+	bucket_sha1(r->bucket_sha);
 	for (int i = 0; i < REDIS_CONNS; i++) {
 		pthread_mutex_init(&r->conns[i].mu, NULL);
 		r->conns[i].last_attempt = now - REDIS_BACKOFF_MS;

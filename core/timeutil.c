@@ -17,6 +17,15 @@ core_now(void)
 	return (int64_t)ts.tv_sec;
 }
 
+int64_t
+core_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 void
 core_time_iso8601(int64_t t, char *out, size_t outlen)
 {

@@ -8,6 +8,9 @@
 /** Seconds since the epoch (CLOCK_REALTIME). */
 int64_t core_now(void);
 
+/** Milliseconds since the epoch (CLOCK_REALTIME). */
+int64_t core_now_ms(void);
+
 /** Format as "YYYY-MM-DDTHH:MM:SSZ" into out (>= 21 bytes). */
 void core_time_iso8601(int64_t t, char *out, size_t outlen);
 

@@ -132,6 +132,63 @@ fed_fetch_url(const char *url, int timeout, size_t max, struct core_buf *out,
 	return 0;
 }
 
+int
+fed_fetch_post_form(const char *url, const char *form, const char *user,
+		    const char *password, int timeout, size_t max,
+		    struct core_buf *out, long *status, struct core_err *err)
+{
+	struct fetch_ctx fc = {.out = out};
+	struct curl_slist *hdrs;
+	CURLcode rc;
+	long st = 0;
+	CURL *c;
+
+	core_buf_init(out, max);
+	c = curl_easy_init();
+	hdrs = curl_slist_append(NULL, "Accept: application/json");
+	/* No "Expect: 100-continue" round trip for a small form. */
+	if (hdrs != NULL && curl_slist_append(hdrs, "Expect:") == NULL) {
+		curl_slist_free_all(hdrs);
+		hdrs = NULL;
+	}
+	if (c == NULL || hdrs == NULL) {
+		curl_slist_free_all(hdrs);
+		curl_easy_cleanup(c);
+		core_err_set(err, CORE_EIDP_COMM, "idp_unreachable",
+			     "Couldn't reach your identity provider");
+		return -1;
+	}
+	fetch_setopts(c, url, timeout > 0 ? timeout : 5, max, &fc);
+	/* A back-channel POST carries a code and credentials: never re-sent
+	 * anywhere a Location header names. */
+	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+	curl_easy_setopt(c, CURLOPT_POSTFIELDS, form);
+	curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
+			 (curl_off_t)strlen(form));
+	if (user != NULL) {
+		curl_easy_setopt(c, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
+		curl_easy_setopt(c, CURLOPT_USERNAME, user);
+		curl_easy_setopt(c, CURLOPT_PASSWORD,
+				 password != NULL ? password : "");
+	}
+	rc = curl_easy_perform(c);
+	if (rc == CURLE_OK)
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &st);
+	curl_easy_cleanup(c);
+	curl_slist_free_all(hdrs);
+	if (rc != CURLE_OK) {
+		log_warnx("%s: %s: %s", __func__, url, fc.toobig ?
+		    "response too large" : curl_easy_strerror(rc));
+		core_buf_reset(out);
+		core_err_set(err, CORE_EIDP_COMM, "idp_unreachable",
+			     "Couldn't reach your identity provider");
+		return -1;
+	}
+	*status = st;
+	return 0;
+}
+
 /* OpenID Connect Discovery 1.0 §4: issuer must match what we configured. */
 static char *
 fetch_discovery(const char *issuer, int timeout, struct core_err *err)

@@ -441,9 +441,11 @@ keys_for_token(struct fed_oidc_provider *p, const struct fed_jwt *jwt,
 	return ks;
 }
 
+/* Hex SHA-256 of jti, or of the whole token when it carries none: the
+ * full digest is the replay key, its first 16 digits name it in logs. */
 static void
 jti_hash(const json_t *payload, const char *token, size_t len,
-	 char out[17])
+	 struct fed_identity *id)
 {
 	static const char hex[] = "0123456789abcdef";
 	const json_t *jti = json_object_get(payload, "jti");
@@ -454,11 +456,13 @@ jti_hash(const json_t *payload, const char *token, size_t len,
 		       json_string_length(jti), md);
 	else
 		SHA256((const uint8_t *)token, len, md);
-	for (size_t i = 0; i < 8; i++) {
-		out[2 * i] = hex[md[i] >> 4];
-		out[2 * i + 1] = hex[md[i] & 0xf];
+	for (size_t i = 0; i < SHA256_DIGEST_LENGTH; i++) {
+		id->jti_sha256[2 * i] = hex[md[i] >> 4];
+		id->jti_sha256[2 * i + 1] = hex[md[i] & 0xf];
 	}
-	out[16] = '\0';
+	id->jti_sha256[64] = '\0';
+	memcpy(id->jti_hash, id->jti_sha256, 16);
+	id->jti_hash[16] = '\0';
 }
 
 int
@@ -489,7 +493,8 @@ fed_oidc_verify(struct fed_oidc_set *set, const char *token, size_t len,
 		goto out;
 	if (fed_oidc_check_claims(p, jwt.payload, now, skew, &id, err) == -1)
 		goto out;
-	jti_hash(jwt.payload, token, len, id->jti_hash);
+	jti_hash(jwt.payload, token, len, id);
+	id->replay_protection = p->cfg.replay_protection;
 	*out = id;
 	rc = 0;
 out:

@@ -36,6 +36,8 @@ struct fed_oidc_config {
 	int jwks_refresh_seconds;	/* max cache age; default 3600 */
 	int jwks_min_refetch_seconds;	/* unknown-kid refetch limit; default 30 */
 	int http_timeout_seconds;	/* libcurl total timeout; default 5 */
+	int replay_protection;	/* 1: each token (jti) is accepted once;
+				   the gateway records it in its store */
 };
 
 /**
@@ -123,6 +125,9 @@ struct fed_identity {
 	struct fed_tag *tags;	/* from https://aws.amazon.com/tags (both shapes) */
 	size_t n_tags;
 	char jti_hash[17];	/* short SHA-256 prefix of jti (or token) for logs */
+	char jti_sha256[65];	/* full SHA-256 hex of jti (or of the whole
+				   token when it has none): the replay key */
+	int replay_protection;	/* the provider's replay_protection */
 };
 
 /**

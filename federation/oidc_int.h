@@ -113,6 +113,19 @@ int fed_fetch_url(const char *url, int timeout, size_t max,
 		  struct core_buf *out, int64_t *max_age, struct core_err *err);
 
 /**
+ * POST form (application/x-www-form-urlencoded, NUL-terminated) to url with
+ * Accept: application/json, redirects not followed, and HTTP Basic
+ * credentials when user is not NULL (sent as given; the caller encodes
+ * them). 0: *status set and the body of whatever status in out (bounded by
+ * max; core_buf_reset it). -1: unreachable or body too large, err
+ * CORE_EIDP_COMM. Neither form nor credentials are logged.
+ */
+int fed_fetch_post_form(const char *url, const char *form, const char *user,
+			const char *password, int timeout, size_t max,
+			struct core_buf *out, long *status,
+			struct core_err *err);
+
+/**
  * Fetch the provider's keys: discovery (when jwks_uri is NULL) then JWKS.
  * 0: *out holds one reference. -1: err CORE_EIDP_COMM.
  */

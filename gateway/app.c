@@ -17,6 +17,7 @@
 #include "gateway/authorize.h"
 #include "gateway/conf.h"
 #include "gateway/devidp.h"
+#include "gateway/login.h"
 #include "gateway/metrics.h"
 #include "gateway/ratelimit.h"
 #include "gateway/sts.h"
@@ -99,7 +100,11 @@ gw_app_new(struct gw_conf *conf)
 		goto fail;
 	/* Made even without SAML providers: a reload may add one, and the
 	 * replay cache (the store's owner) is what reloads carry over. */
-	store = core_store_open(conf->store, &err);
+	if (strcmp(conf->store, "memory") == 0 &&
+	    conf->store_memory_max_entries > 0)
+		store = core_store_open_memory(conf->store_memory_max_entries);
+	else
+		store = core_store_open(conf->store, &err);
 	if (store == NULL)
 		goto fail;
 	app->saml_replay = fed_saml_replay_new_store(store);
@@ -107,6 +112,7 @@ gw_app_new(struct gw_conf *conf)
 	app->oidc = fed_oidc_set_new(conf->providers, conf->n_providers);
 	if (conf->n_saml_idps > 0 && start_saml(app, &err) == -1)
 		goto fail;
+	app->login = gw_login_new(conf);
 	return app;
 fail:
 	log_warnx("%s", err.msg);
@@ -121,6 +127,7 @@ gw_app_free(struct gw_app *app)
 		return;
 	fed_oidc_set_free(app->oidc);
 	fed_saml_free(app->saml);
+	gw_login_free(app->login);
 	core_keyring_free(app->keyring);
 	gw_audit_close(app->audit);
 	if (!app->state_moved) {
@@ -237,6 +244,8 @@ gw_app_handle(struct gw_app *app, struct gw_req *req, struct gw_resp *resp)
 		 (get || strcmp(req->method, "POST") == 0)) {
 		if (gw_ratelimit_request(app, req, "Authorize", resp) == 0)
 			gw_authorize_handle(app, req, resp);
+	} else if (gw_login_route(app, req, resp)) {
+		/* the login page ([4/5]): handled */
 	} else if (app->devidp != NULL && path_is(req->path, GW_DEVIDP_PATH)) {
 		gw_devidp_handle(app->devidp, req, resp);
 	} else if (strcmp(req->path, "/") == 0) {

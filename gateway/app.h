@@ -14,6 +14,7 @@ struct gw_audit;
 struct gw_devidp;
 struct fed_saml;
 struct fed_saml_replay;
+struct gw_login;
 
 /*
  * Immutable once published to the server, and reference-counted so that a
@@ -28,6 +29,7 @@ struct gw_app {
 	struct gw_devidp *devidp;	/* dev mode only, else NULL */
 	struct fed_saml *saml;		/* NULL when no SAML provider is configured */
 	struct fed_saml_replay *saml_replay;
+	struct gw_login *login;		/* login page state; NULL without logins */
 	int64_t started_at;
 	int metadata_refresh_seconds;	/* min refresh_seconds of SAML
 					   metadata_url providers; 0: none */

@@ -11,6 +11,7 @@
 
 #include <sys/stat.h>
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -112,11 +113,13 @@ struct conf_ref {
 struct prov_tmp {
 	struct fed_oidc_config c;
 	char *type;
+	struct gw_login_provider *login; /* its login: block, if any */
 };
 
 struct saml_tmp {
 	struct fed_saml_idp_config c;
 	char *type;
+	struct gw_login_provider *login;
 };
 
 struct role_tmp {
@@ -133,6 +136,13 @@ struct key_tmp {
 	struct gw_access_key k;
 	char *file;
 	char *env;
+};
+
+/* providers[].login: the button, and for OIDC the client registration. */
+struct login_tmp {
+	struct gw_login_provider l;
+	struct key_tmp kt;		/* client_secret_file / client_secret_env */
+	int lines[16];
 };
 
 /* ---- error collection ---- */
@@ -843,6 +853,51 @@ check_key_id(const char *s, int plain)
 	return NULL;
 }
 
+/* Page and button text: printable, no markup worries (pages escape). */
+static const char *
+check_title(const char *s, int plain)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 100)
+		return "must be 1 to 100 characters";
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return "must not contain control characters";
+	return NULL;
+}
+
+static const char *
+check_initials(const char *s, int plain)
+{
+	if (!name_chars_ok(s, 3, ""))
+		return "must be 1 to 3 characters of [A-Za-z0-9_]";
+	return NULL;
+}
+
+/* RFC 6749 §3.3 scope-token. */
+static const char *
+check_scope(const char *s, int plain)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 128)
+		return "must be 1 to 128 characters";
+	for (size_t i = 0; i < n; i++)
+		if (s[i] <= 0x20 || s[i] >= 0x7f || s[i] == '"' || s[i] == '\\')
+			return "must be an OAuth scope token (printable ASCII "
+			       "without space, quote or backslash)";
+	return NULL;
+}
+
+static const char *
+check_hosted_domain(const char *s, int plain)
+{
+	if (!name_chars_ok(s, 253, ".-") || s[0] == '.' || s[0] == '-')
+		return "must be a domain name such as example.com";
+	return NULL;
+}
+
 static const char *
 check_env_name(const char *s, int plain)
 {
@@ -994,6 +1049,8 @@ static void conf_listen(struct conf_ld *, const struct cnode *, void *,
 			const char *);
 static void conf_store(struct conf_ld *, const struct cnode *, void *,
 		       const char *);
+static void conf_metrics_listen(struct conf_ld *, const struct cnode *,
+				void *, const char *);
 static void conf_providers(struct conf_ld *, const struct cnode *, void *,
 			   const char *);
 static void conf_roles(struct conf_ld *, const struct cnode *, void *,
@@ -1018,7 +1075,18 @@ CONF_HANDLER(conf_saml_sp);
 CONF_HANDLER(conf_rate_limits);
 CONF_HANDLER(conf_rl_source_ip);
 CONF_HANDLER(conf_rl_provider);
+CONF_HANDLER(conf_web);
+CONF_HANDLER(conf_oidc_login);
+CONF_HANDLER(conf_saml_login);
 #undef CONF_HANDLER
+static void oidc_login_finish(struct conf_ld *, struct prov_tmp *,
+			      const char *);
+static void login_add(struct conf_ld *, struct gw_login_provider *,
+		      enum gw_login_kind, const char *);
+static void key_secret(struct conf_ld *, struct key_tmp *, const int *, int,
+		       const char *);
+static void secret_str_free(char *);
+static void strs_free(char **, size_t);
 
 #include "gateway/conf_table.h"
 
@@ -1231,6 +1299,29 @@ conf_listen(struct conf_ld *ld, const struct cnode *v, void *obj,
 		path_idx(ipath, sizeof(ipath), path, i);
 		listen_one(ld, v->kids[i], ipath);
 	}
+}
+
+/*
+ * metrics_listen: "HOST:PORT", one address like a listen entry. /metrics
+ * moves there (and off the listen addresses), so that operators can keep
+ * it on a private interface.
+ */
+static void
+conf_metrics_listen(struct conf_ld *ld, const struct cnode *v, void *obj,
+		    const char *path)
+{
+	struct gw_listen *ml = &ld->conf->metrics_listen;
+	const char *msg;
+	char *s;
+
+	if (cn_str(ld, v, path, &s) < 0)
+		return;
+	free(ml->host);
+	ml->host = NULL;
+	msg = listen_parse(s, ml);
+	if (msg != NULL)
+		conf_err(ld, v->line, "%s: %s", path, msg);
+	free(s);
 }
 
 /*
@@ -1900,6 +1991,8 @@ oidc_provider_one(struct conf_ld *ld, const struct cnode *v, size_t yidx,
 	prov_finish(ld, &pt, lines, v->line, path);
 	if (lines[PRV_ISSUER] != 0)
 		ld->issuer_lines[idx] = lines[PRV_ISSUER];
+	if (pt.login != NULL)
+		oidc_login_finish(ld, &pt, path);
 	free(pt.type);
 	conf->providers[idx] = pt.c;
 }
@@ -1947,6 +2040,8 @@ saml_provider_one(struct conf_ld *ld, const struct cnode *v, size_t yidx,
 	memset(&st, 0, sizeof(st));
 	conf_walk(ld, v, conf_saml_provider, SPR_COUNT, &st, path, lines);
 	saml_prov_finish(ld, &st.c, lines, v->line, path);
+	if (st.login != NULL)
+		login_add(ld, st.login, GW_LOGIN_SAML, st.c.name);
 	free(st.type);
 	conf->saml_idps[idx] = st.c;
 }
@@ -2008,9 +2103,207 @@ conf_providers(struct conf_ld *ld, const struct cnode *v, void *obj,
 	c->saml_idps = core_xcalloc(v->n + 1, sizeof(*c->saml_idps));
 	c->saml_idp_lines = core_xcalloc(v->n + 1, sizeof(int));
 	ld->saml_yidx = core_xcalloc(v->n + 1, sizeof(size_t));
+	c->logins = core_xcalloc(v->n + 1, sizeof(*c->logins));
 	for (i = 0; i < v->n; i++) {
 		path_idx(ipath, sizeof(ipath), path, i);
 		conf_provider_one(ld, v->kids[i], i, ipath);
+	}
+}
+
+/* ---- login ---- */
+
+static void
+conf_web(struct conf_ld *ld, const struct cnode *v, void *obj,
+	 const char *path)
+{
+	int lines[WEB_COUNT];
+
+	if (v->type != CN_MAP) {
+		conf_err(ld, v->line, "%s: expected a mapping, got %s", path,
+			 cn_kind(v));
+		return;
+	}
+	conf_walk(ld, v, conf_web_tab, WEB_COUNT, &ld->conf->web, path, lines);
+}
+
+static struct gw_login_provider *
+login_walk(struct conf_ld *ld, const struct cnode *v, const char *path,
+	   const struct conf_field *tab, size_t ntab)
+{
+	struct login_tmp *lt;
+
+	if (v->type != CN_MAP) {
+		conf_err(ld, v->line, "%s: expected a mapping, got %s", path,
+			 cn_kind(v));
+		return NULL;
+	}
+	lt = core_xcalloc(1, sizeof(*lt));
+	conf_walk(ld, v, tab, ntab, lt, path, lt->lines);
+	lt->l.line = v->line;
+	/* A public client (no secret) is fine: PKCE binds the code. */
+	if (lt->kt.file != NULL || lt->kt.env != NULL) {
+		int klines[KEY_COUNT] = {0};
+
+		klines[KEY_FILE] = lt->lines[LGN_SECRET_FILE];
+		klines[KEY_ENV] = lt->lines[LGN_SECRET_ENV];
+		key_secret(ld, &lt->kt, klines, v->line, path);
+		lt->l.client_secret = lt->kt.k.secret;
+	}
+	free(lt->kt.file);
+	free(lt->kt.env);
+	/* The struct moves; login_tmp is only the loader's wrapper. */
+	return (struct gw_login_provider *)lt;
+}
+
+static void
+conf_oidc_login(struct conf_ld *ld, const struct cnode *v, void *obj,
+		const char *path)
+{
+	struct prov_tmp *pt = obj;
+
+	pt->login = login_walk(ld, v, path, conf_oidc_login_tab, LGN_COUNT);
+}
+
+static void
+conf_saml_login(struct conf_ld *ld, const struct cnode *v, void *obj,
+		const char *path)
+{
+	struct saml_tmp *st = obj;
+
+	st->login = login_walk(ld, v, path, conf_saml_login_tab, SLG_COUNT);
+}
+
+static void
+login_free(struct gw_login_provider *l)
+{
+	free(l->name);
+	free(l->display_name);
+	free(l->initials);
+	free(l->issuer);
+	free(l->client_id);
+	secret_str_free(l->client_secret);
+	strs_free(l->scopes, l->n_scopes);
+	free(l->hosted_domain);
+	free(l->authorization_endpoint);
+	free(l->token_endpoint);
+}
+
+/* "Google Workspace" -> "GW"; "okta" -> "O". */
+static char *
+default_initials(const char *display)
+{
+	char out[4];
+	size_t n = 0;
+	int word_start = 1;
+
+	for (const char *p = display; *p != '\0' && n < 2; p++) {
+		int alnum = isalnum((unsigned char)*p);
+
+		if (alnum && word_start)
+			out[n++] = (char)toupper((unsigned char)*p);
+		word_start = !alnum;
+	}
+	if (n == 0)
+		out[n++] = '?';
+	out[n] = '\0';
+	return core_xstrdup(out);
+}
+
+/* Append a provider's login block to conf->logins (it takes the struct). */
+static void
+login_add(struct conf_ld *ld, struct gw_login_provider *l,
+	  enum gw_login_kind kind, const char *name)
+{
+	struct gw_conf *c = ld->conf;
+
+	l->kind = kind;
+	l->name = core_xstrdup(name != NULL ? name : "");
+	if (l->display_name == NULL)
+		l->display_name = core_xstrdup(l->name);
+	if (l->initials == NULL)
+		l->initials = default_initials(l->display_name);
+	if (kind == GW_LOGIN_OIDC && l->n_scopes == 0) {
+		static const char *const def[] = { "openid", "email", "profile" };
+
+		l->scopes = core_xcalloc(4, sizeof(char *));
+		for (size_t i = 0; i < 3; i++)
+			l->scopes[i] = core_xstrdup(def[i]);
+		l->n_scopes = 3;
+	}
+	c->logins[c->n_logins++] = *l;
+	free(l);
+}
+
+/* The client must be an audience: its ID tokens are verified as such. */
+static void
+oidc_login_finish(struct conf_ld *ld, struct prov_tmp *pt, const char *path)
+{
+	struct gw_login_provider *l = pt->login;
+	int has_openid = 0, is_aud = 0;
+
+	for (size_t i = 0; i < l->n_scopes; i++)
+		has_openid |= strcmp(l->scopes[i], "openid") == 0;
+	if (l->n_scopes > 0 && !has_openid)
+		conf_err(ld, l->line, "%s.login.scopes: must include openid",
+			 path);
+	for (size_t i = 0; l->client_id != NULL && i < pt->c.n_audiences; i++)
+		is_aud |= strcmp(pt->c.audiences[i], l->client_id) == 0;
+	if (l->client_id != NULL && !is_aud)
+		conf_err(ld, l->line, "%s.login.client_id: %s is not one of "
+			 "the provider's audiences (its ID tokens would be "
+			 "refused)", path, l->client_id);
+	if (pt->c.issuer != NULL)
+		l->issuer = core_xstrdup(pt->c.issuer);
+	l->http_timeout_seconds = pt->c.http_timeout_seconds > 0 ?
+				  pt->c.http_timeout_seconds : 5;
+	login_add(ld, l, GW_LOGIN_OIDC, pt->c.name);
+	pt->login = NULL;
+}
+
+/* https, or http on 127.0.0.1 / [::1] / localhost. */
+static int
+web_url_ok(const char *url)
+{
+	const char *h;
+	size_t hl;
+	int https;
+
+	if (url_split(url, &https, &h, &hl) < 0)
+		return 0;
+	return https || (hl == 9 && memcmp(h, "127.0.0.1", 9) == 0) ||
+	       (hl == 5 && memcmp(h, "[::1]", 5) == 0) ||
+	       (hl == 9 && memcmp(h, "localhost", 9) == 0);
+}
+
+/* Cross-section rules, once everything is read. */
+static void
+web_finish(struct conf_ld *ld)
+{
+	struct gw_conf *c = ld->conf;
+	int line = ld->top_lines[TOP_LOGIN];
+
+	if (c->web.title == NULL)
+		c->web.title = core_xstrdup("fedgate");
+	if (c->web.session_lifetime == 0)
+		c->web.session_lifetime = 28800;
+	if (c->web.idle_timeout == 0)
+		c->web.idle_timeout = 3600;
+	if (c->web.idle_timeout > c->web.session_lifetime)
+		conf_err(ld, line, "login.idle_timeout_seconds: longer than "
+			 "session_lifetime_seconds");
+	if (c->n_logins > 0 && c->public_url != NULL && !web_url_ok(c->public_url))
+		conf_err(ld, ld->top_lines[TOP_PUBLIC_URL], "public_url: the "
+			 "login page needs https (plain http only on a "
+			 "loopback host, for development): its cookies carry "
+			 "sessions");
+	for (size_t i = 0; i < c->n_logins; i++) {
+		if (c->logins[i].kind != GW_LOGIN_SAML)
+			continue;
+		if (c->saml_sp.key_file == NULL || c->saml_sp.cert_file == NULL)
+			conf_err(ld, c->logins[i].line, "providers: %s: a SAML "
+				 "login needs saml_sp.key_file and "
+				 "saml_sp.cert_file (AuthnRequests are signed)",
+				 c->logins[i].name);
 	}
 }
 
@@ -2751,6 +3044,7 @@ conf_finish(struct conf_ld *ld)
 	users_finish(ld);
 	refs_check(ld);
 	state_dir_check(ld);
+	web_finish(ld);
 }
 
 static struct gw_conf *
@@ -2996,6 +3290,7 @@ gw_conf_free(struct gw_conf *c)
 		return;
 	for (i = 0; i < c->n_listen; i++)
 		free(c->listen[i].host);
+	free(c->metrics_listen.host);
 	for (i = 0; i < c->n_providers; i++)
 		fed_oidc_config_clear(&c->providers[i]);
 	free(c->providers);
@@ -3005,6 +3300,10 @@ gw_conf_free(struct gw_conf *c)
 	free(c->saml_idps);
 	free(c->saml_idp_lines);
 	saml_sp_clear(&c->saml_sp);
+	for (i = 0; i < c->n_logins; i++)
+		login_free(&c->logins[i]);
+	free(c->logins);
+	free(c->web.title);
 	for (i = 0; i < c->n_roles; i++) {
 		free(c->roles[i].name);
 		free(c->roles[i].account_id);
@@ -3078,6 +3377,24 @@ gw_conf_find_user(const struct gw_conf *c, const char *arn)
 	for (i = 0; i < c->n_users; i++)
 		if (c->users[i].arn != NULL && strcmp(c->users[i].arn, arn) == 0)
 			return &c->users[i];
+	return NULL;
+}
+
+const struct gw_login_provider *
+gw_conf_find_login(const struct gw_conf *c, const char *name)
+{
+	for (size_t i = 0; i < c->n_logins; i++)
+		if (strcmp(c->logins[i].name, name) == 0)
+			return &c->logins[i];
+	return NULL;
+}
+
+const char *
+gw_conf_account_name(const struct gw_conf *c, const char *account_id)
+{
+	for (size_t i = 0; i < c->n_accounts; i++)
+		if (strcmp(c->account_ids[i], account_id) == 0)
+			return c->account_names[i];
 	return NULL;
 }
 

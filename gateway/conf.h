@@ -70,10 +70,42 @@ struct gw_role {
 	int line;			/* config line, for messages */
 };
 
-/* One fixed-window limit: at most requests per per_seconds. */
+/* The login page ([4/5]): a provider with a login: block. */
+enum gw_login_kind { GW_LOGIN_OIDC, GW_LOGIN_SAML };
+
+#define GW_LOGIN_MAX_SCOPES 16
+
+struct gw_login_provider {
+	char *name;			/* the provider's name (URL path /login/NAME) */
+	enum gw_login_kind kind;
+	char *display_name;		/* default: name */
+	char *initials;			/* 1..3 characters; default from display_name */
+	/* OIDC only */
+	char *issuer;			/* copy of the provider's issuer */
+	char *client_id;		/* must be one of the provider's audiences */
+	char *client_secret;		/* NULL: public client (PKCE only); wiped on free */
+	char **scopes;			/* default: openid email profile */
+	size_t n_scopes;
+	char *hosted_domain;		/* Google Workspace hd: sent, and the hd claim must equal it */
+	char *authorization_endpoint;	/* NULL: from discovery */
+	char *token_endpoint;		/* NULL: from discovery */
+	int http_timeout_seconds;	/* the provider's, default 5 */
+	int line;
+};
+
+/* login: block (web session settings). */
+struct gw_web_conf {
+	char *title;			/* page title; default "fedgate" */
+	int session_lifetime;		/* seconds, default 28800 (8 h) */
+	int idle_timeout;		/* seconds, default 3600 */
+};
+
+/* One token bucket: refilled at requests per per_seconds, holding at
+ * most burst tokens (gateway/ratelimit.h). */
 struct gw_rate_limit {
 	int requests;			/* 1..1000000; 0: no limit */
 	int per_seconds;		/* 1..3600 */
+	int burst;			/* 1..1000000; 0: requests */
 };
 
 struct gw_listen {
@@ -85,10 +117,14 @@ struct gw_conf {
 	char *path;			/* file it was read from, or "<dev>" */
 	struct gw_listen listen[GW_CONF_MAX_LISTEN];
 	size_t n_listen;
+	struct gw_listen metrics_listen; /* host NULL: /metrics is served on
+					   the listen addresses; else only here */
 	char *public_url;
 	char *account_id;		/* default "000000000000" */
 	char *state_dir;
 	char *store;			/* "memory" */
+	size_t store_memory_max_entries; /* memory store bound; 0: default
+					   CORE_STORE_MEM_MAX */
 	int clock_skew_seconds;		/* default 60, 0..600 */
 	char *audit_log;		/* "stdout" | "off" | PATH */
 	int threads;			/* HTTP worker threads; default: cores */
@@ -126,6 +162,11 @@ struct gw_conf {
 	char **account_ids;
 	char **account_names;
 	size_t n_accounts;
+
+	/* Login page ([4/5]): providers with a login: block, in config order. */
+	struct gw_login_provider *logins;
+	size_t n_logins;
+	struct gw_web_conf web;
 };
 
 /**
@@ -163,6 +204,13 @@ const struct gw_user *gw_conf_find_user(const struct gw_conf *c,
 /** Index of the SAML provider named by a saml-provider ARN
  * (arn:aws:iam::ACCT:saml-provider/NAME, ACCT any configured account), or -1. */
 int gw_conf_find_saml_idp(const struct gw_conf *c, const char *principal_arn);
+
+/** The login provider named name, or NULL. */
+const struct gw_login_provider *gw_conf_find_login(const struct gw_conf *c,
+						   const char *name);
+
+/** Human name of an account from accounts:, or NULL. */
+const char *gw_conf_account_name(const struct gw_conf *c, const char *account_id);
 
 /** Find a managed policy by ARN (exact). NULL if none. */
 const struct gw_named_policy *gw_conf_find_managed_policy(

@@ -58,7 +58,8 @@ enum {
 	TOP_LISTEN, TOP_PUBLIC_URL, TOP_ACCOUNT_ID, TOP_STATE_DIR, TOP_STORE,
 	TOP_CLOCK_SKEW, TOP_AUDIT_LOG, TOP_THREADS, TOP_MAX_BODY,
 	TOP_PROVIDERS, TOP_ROLES, TOP_MANAGED, TOP_ACCOUNTS, TOP_USERS,
-	TOP_SAML_SP, TOP_RATE_LIMITS, TOP_COUNT
+	TOP_SAML_SP, TOP_RATE_LIMITS, TOP_LOGIN, TOP_METRICS_LISTEN,
+	TOP_STORE_MEM_MAX, TOP_COUNT
 };
 
 static const struct conf_field conf_top[TOP_COUNT] = {
@@ -84,6 +85,66 @@ static const struct conf_field conf_top[TOP_COUNT] = {
 	[TOP_USERS] = CONF_FN("users", 0, conf_users),
 	[TOP_SAML_SP] = CONF_FN("saml_sp", 0, conf_saml_sp),
 	[TOP_RATE_LIMITS] = CONF_FN("rate_limits", 0, conf_rate_limits),
+	[TOP_LOGIN] = CONF_FN("login", 0, conf_web),
+	[TOP_METRICS_LISTEN] = CONF_FN("metrics_listen", 0,
+				       conf_metrics_listen),
+	[TOP_STORE_MEM_MAX] = CONF_SIZE("store_memory_max_entries",
+					struct gw_conf,
+					store_memory_max_entries, 1,
+					CORE_STORE_MEM_MAX),
+};
+
+/* login: (top level): struct gw_web_conf. */
+enum { WEB_TITLE, WEB_LIFETIME, WEB_IDLE, WEB_COUNT };
+
+static const struct conf_field conf_web_tab[WEB_COUNT] = {
+	[WEB_TITLE] = CONF_STR("title", struct gw_web_conf, title, 0,
+			       check_title),
+	[WEB_LIFETIME] = CONF_INT("session_lifetime_seconds",
+				  struct gw_web_conf, session_lifetime, 300,
+				  86400),
+	[WEB_IDLE] = CONF_INT("idle_timeout_seconds", struct gw_web_conf,
+			      idle_timeout, 60, 86400),
+};
+
+/* providers[].login of an OIDC provider: struct login_tmp. */
+enum {
+	LGN_DISPLAY, LGN_INITIALS, LGN_CLIENT_ID, LGN_SECRET_FILE,
+	LGN_SECRET_ENV, LGN_SCOPES, LGN_HD, LGN_AUTHZ_EP, LGN_TOKEN_EP,
+	LGN_COUNT
+};
+
+static const struct conf_field conf_oidc_login_tab[LGN_COUNT] = {
+	[LGN_DISPLAY] = CONF_STR("display_name", struct login_tmp,
+				 l.display_name, 0, check_title),
+	[LGN_INITIALS] = CONF_STR("initials", struct login_tmp, l.initials, 0,
+				  check_initials),
+	[LGN_CLIENT_ID] = CONF_STR("client_id", struct login_tmp, l.client_id,
+				   1, check_audience),
+	[LGN_SECRET_FILE] = CONF_STR("client_secret_file", struct login_tmp,
+				     kt.file, 0, check_path),
+	[LGN_SECRET_ENV] = CONF_STR("client_secret_env", struct login_tmp,
+				    kt.env, 0, check_env_name),
+	[LGN_SCOPES] = CONF_LIST("scopes", struct login_tmp, l.scopes,
+				 l.n_scopes, GW_LOGIN_MAX_SCOPES, 0,
+				 check_scope),
+	[LGN_HD] = CONF_STR("hosted_domain", struct login_tmp, l.hosted_domain,
+			    0, check_hosted_domain),
+	[LGN_AUTHZ_EP] = CONF_STR("authorization_endpoint", struct login_tmp,
+				  l.authorization_endpoint, 0,
+				  check_fetch_url),
+	[LGN_TOKEN_EP] = CONF_STR("token_endpoint", struct login_tmp,
+				  l.token_endpoint, 0, check_fetch_url),
+};
+
+/* providers[].login of a SAML provider: what the button shows. */
+enum { SLG_DISPLAY, SLG_INITIALS, SLG_COUNT };
+
+static const struct conf_field conf_saml_login_tab[SLG_COUNT] = {
+	[SLG_DISPLAY] = CONF_STR("display_name", struct login_tmp,
+				 l.display_name, 0, check_title),
+	[SLG_INITIALS] = CONF_STR("initials", struct login_tmp, l.initials, 0,
+				  check_initials),
 };
 
 /* rate_limits: struct gw_conf; each entry a struct gw_rate_limit. */
@@ -95,7 +156,7 @@ static const struct conf_field conf_rate_limits_tab[RLS_COUNT] = {
 };
 
 /* Both keys required: a limit without its window means nothing. */
-enum { RLV_REQUESTS, RLV_PER_SECONDS, RLV_COUNT };
+enum { RLV_REQUESTS, RLV_PER_SECONDS, RLV_BURST, RLV_COUNT };
 
 static const struct conf_field conf_rate_limit_tab[RLV_COUNT] = {
 	[RLV_REQUESTS] = { "requests", CT_INT,
@@ -104,13 +165,15 @@ static const struct conf_field conf_rate_limit_tab[RLV_COUNT] = {
 	[RLV_PER_SECONDS] = { "per_seconds", CT_INT,
 			      offsetof(struct gw_rate_limit, per_seconds), 0,
 			      1, 3600, 1, NULL, NULL },
+	[RLV_BURST] = CONF_INT("burst", struct gw_rate_limit, burst, 1,
+			       1000000),
 };
 
 /* providers[]: struct prov_tmp (a fed_oidc_config plus loader-only keys). */
 enum {
 	PRV_NAME, PRV_TYPE, PRV_PRESET, PRV_ISSUER, PRV_ALIASES, PRV_AUDIENCES,
 	PRV_JWKS_URI, PRV_JWKS_FILE, PRV_ALGS, PRV_REFRESH, PRV_REFETCH,
-	PRV_TIMEOUT, PRV_COUNT
+	PRV_TIMEOUT, PRV_LOGIN, PRV_REPLAY, PRV_COUNT
 };
 
 static const struct conf_field conf_provider[PRV_COUNT] = {
@@ -138,6 +201,9 @@ static const struct conf_field conf_provider[PRV_COUNT] = {
 				 c.jwks_min_refetch_seconds, 1, 3600),
 	[PRV_TIMEOUT] = CONF_INT("http_timeout_seconds", struct prov_tmp,
 				 c.http_timeout_seconds, 1, 60),
+	[PRV_LOGIN] = CONF_FN("login", 0, conf_oidc_login),
+	[PRV_REPLAY] = CONF_BOOL("replay_protection", struct prov_tmp,
+				 c.replay_protection),
 };
 
 /*
@@ -148,7 +214,7 @@ static const struct conf_field conf_provider[PRV_COUNT] = {
  */
 enum {
 	SPR_NAME, SPR_TYPE, SPR_PRESET, SPR_META_FILE, SPR_META_URL,
-	SPR_REFRESH, SPR_COUNT
+	SPR_REFRESH, SPR_LOGIN, SPR_COUNT
 };
 
 static const struct conf_field conf_saml_provider[SPR_COUNT] = {
@@ -163,6 +229,7 @@ static const struct conf_field conf_saml_provider[SPR_COUNT] = {
 				  c.metadata_url, 0, check_metadata_url),
 	[SPR_REFRESH] = CONF_INT("refresh_seconds", struct saml_tmp,
 				 c.refresh_seconds, 60, 86400),
+	[SPR_LOGIN] = CONF_FN("login", 0, conf_saml_login),
 };
 
 /* saml_sp: struct fed_saml_sp_config itself; defaults come at the end. */

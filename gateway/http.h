@@ -38,7 +38,7 @@ struct gw_req {
 	size_t body_len;
 };
 
-#define GW_RESP_MAX_HEADERS 8
+#define GW_RESP_MAX_HEADERS 16
 
 struct gw_resp {
 	int status;

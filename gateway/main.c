@@ -19,6 +19,7 @@
 #include "gateway/app.h"
 #include "gateway/conf.h"
 #include "gateway/devcmd.h"
+#include "gateway/logincmd.h"
 #include "gateway/revoke.h"
 #include "gateway/run.h"
 
@@ -37,6 +38,10 @@ usage(FILE *fp)
 		"                      --session ASIA... | --subject SUB --provider NAME\n"
 		"                      [--issued-before TIME])\n"
 		"                                  revoke issued sessions (Redis store)\n"
+		"       fedgate login --url URL [--role ARN] [--duration S]\n"
+		"                     [--format credential_process|env|ini]\n"
+		"                     [--no-browser] [--no-cache] [--timeout S]\n"
+		"                                  sign in with a browser, print AWS credentials\n"
 		"       fedgate version\n");
 }
 
@@ -282,6 +287,9 @@ main(int argc, char **argv)
 		printf("fedgate %s\n", GW_VERSION);
 		return 0;
 	}
+	/* Its own options; a client command, it sets up libcurl itself. */
+	if (strcmp(cmd, "login") == 0)
+		return gw_login_cmd(argc - 1, argv + 1);
 	if (parse_cli(argc - 1, argv + 1, &o) == -1) {
 		usage(stderr);
 		return 2;

@@ -1,4 +1,4 @@
-/* gateway/ratelimit.c - fixed-window rate limits on the shared store */
+/* gateway/ratelimit.c - token-bucket rate limits on the shared store */
 #include "gateway/ratelimit.h"
 
 #include <stdio.h>
@@ -42,19 +42,21 @@ rl_key(char *buf, size_t size, const char *kind, const char *key)
 
 int
 gw_ratelimit_hit(struct core_store *s, const struct gw_rate_limit *lim,
-		 const char *kind, const char *key, int64_t now,
+		 const char *kind, const char *key, int64_t now_ms,
 		 struct core_err *err)
 {
 	char k[CORE_STORE_MAX_KEY + 1];
-	int64_t count = 0;
+	int allowed = 0;
 
 	if (lim == NULL || lim->requests <= 0 || lim->per_seconds <= 0)
 		return 1;
 	rl_key(k, sizeof(k), kind, key);
-	if (core_store_incr_window(s, GW_RATELIMIT_NS, k, lim->per_seconds,
-				   now, &count, err) == -1)
+	if (core_store_take_token(s, GW_RATELIMIT_NS, k, lim->requests,
+				  lim->per_seconds, lim->burst > 0 ?
+				  lim->burst : lim->requests, now_ms,
+				  &allowed, err) == -1)
 		return -1;
-	if (count <= lim->requests)
+	if (allowed)
 		return 1;
 	core_err_set(err, CORE_ETHROTTLED, GW_RATELIMIT_REASON,
 		     "Rate exceeded");
@@ -72,7 +74,7 @@ rl_check(struct gw_app *app, const struct gw_rate_limit *lim,
 
 	if (s == NULL || lim->requests <= 0)
 		return 0;
-	r = gw_ratelimit_hit(s, lim, kind, key, core_now(), &serr);
+	r = gw_ratelimit_hit(s, lim, kind, key, core_now_ms(), &serr);
 	if (r == -1) {
 		gw_metrics_store_error();
 		return 0;

@@ -1,8 +1,11 @@
 /* gateway/ratelimit.h - request rate limits per source IP and per provider
  *
- * Fixed windows counted with core_store_incr_window, so with a Redis store
- * every instance shares the counters and a limit holds for the whole
- * fleet. Over the limit the request gets STS's Throttling (400, "Rate
+ * Token buckets (core_store_take_token): {requests, per_seconds, burst}
+ * is a bucket of burst tokens (default: requests), refilled continuously
+ * at requests per per_seconds; each request takes one. Unlike fixed
+ * windows there is no edge where twice the limit passes in a moment.
+ * With a Redis store every instance shares the buckets (one atomic Lua
+ * script per check), so a limit holds for the whole fleet. Over the limit the request gets STS's Throttling (400, "Rate
  * exceeded"), which the AWS SDKs retry with backoff. A store that cannot
  * count lets the request through: a limit protects capacity, not
  * security, so availability wins over accounting (the failure is counted
@@ -24,13 +27,14 @@ struct gw_rate_limit;
 #define GW_RATELIMIT_REASON "rate_limited"	/* err->reason, audit */
 
 /**
- * Count one hit of kind:key ("ip", "provider") against lim at now.
+ * Take one token for kind:key ("ip", "provider") from lim's bucket at
+ * now_ms (milliseconds since the epoch).
  * 1: allowed. 0: over the limit, err CORE_ETHROTTLED "rate_limited".
  * -1: the store failed (err from the store); the caller decides.
  * A lim with requests 0 (no limit) allows without touching the store.
  */
 int gw_ratelimit_hit(struct core_store *s, const struct gw_rate_limit *lim,
-		     const char *kind, const char *key, int64_t now,
+		     const char *kind, const char *key, int64_t now_ms,
 		     struct core_err *err);
 
 /**

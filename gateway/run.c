@@ -15,6 +15,7 @@
 #include "gateway/app.h"
 #include "gateway/conf.h"
 #include "gateway/metrics.h"
+#include "gateway/sdnotify.h"
 #include "gateway/server.h"
 
 #define SHUTDOWN_GRACE_SECONDS 10
@@ -175,11 +176,25 @@ wait_for_shutdown(const sigset_t *set, struct run_state *rs)
 			log_warn("sigwait");
 			return;
 		}
-		if (sig == 0 || sig == SIGHUP) {
-			reload(rs, sig == 0 ? "metadata refresh" : "SIGHUP");
+		if (sig == 0) {
+			reload(rs, "metadata refresh");
 			schedule_refresh(rs);
 			continue;
 		}
+		if (sig == SIGHUP) {
+			/* systemctl reload waits for READY=1 after this, so
+			 * it returns once the new config serves (or failed:
+			 * the journal and /metrics tell which). */
+			gw_sdnotify_reloading();
+			reload(rs, "SIGHUP");
+			gw_sdnotify(gw_server_last_reload_ok(rs->srv)
+				    ? "READY=1\nSTATUS=serving (reloaded)"
+				    : "READY=1\nSTATUS=serving (reload "
+				      "failed: previous configuration kept)");
+			schedule_refresh(rs);
+			continue;
+		}
+		gw_sdnotify("STOPPING=1");
 		log_info("signal %d: shutting down, letting requests finish", sig);
 		return;
 	}
@@ -212,6 +227,7 @@ gw_run(struct gw_app *app, const char *conf_path, gw_ready_fn on_ready,
 	 * the first app once its requests are done. */
 	gw_app_unref(app);
 	log_info("fedgate %s ready", GW_VERSION);
+	gw_sdnotify("READY=1\nSTATUS=serving");
 	wait_for_shutdown(&set, &rs);
 	gw_server_stop(rs.srv, SHUTDOWN_GRACE_SECONDS);
 	log_info("stopped");

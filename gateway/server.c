@@ -40,6 +40,11 @@ struct gw_server {
 	int fds[GW_CONF_MAX_LISTEN];
 	int ports[GW_CONF_MAX_LISTEN];
 	size_t n;
+	/* metrics_listen: a daemon serving /metrics only (NULL: none, and
+	 * /metrics is routed by the app on the listen addresses). */
+	struct MHD_Daemon *metrics_daemon;
+	int metrics_fd;
+	int metrics_port;
 };
 
 /* Per-request state, created by the URI callback before headers are read. */
@@ -52,6 +57,7 @@ struct conn_ctx {
 	int body_too_large;
 	int started;
 	uint64_t t0;		/* gw_metrics_now() at the first callback */
+	int on_metrics;		/* accepted on the metrics_listen address */
 };
 
 static void
@@ -79,6 +85,13 @@ on_uri(void *cls, const char *uri, struct MHD_Connection *c)
 	/* Pinned here, not when the body is complete: a reload during a slow
 	 * upload must not change the rules halfway through the request. */
 	ctx->app = gw_server_app_acquire(srv);
+	if (srv->metrics_daemon != NULL) {
+		const union MHD_ConnectionInfo *ci = MHD_get_connection_info(
+		    c, MHD_CONNECTION_INFO_DAEMON);
+
+		ctx->on_metrics = ci != NULL &&
+				  ci->daemon == srv->metrics_daemon;
+	}
 	core_buf_init(&ctx->body, ctx->app->conf->max_body_bytes);
 	ctx->raw_path = q ? core_xstrndup(uri, (size_t)(q - uri))
 			  : core_xstrdup(uri);
@@ -138,6 +151,15 @@ is_form_type(const char *ct)
 	       (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
 }
 
+static int
+resp_has_header(const struct gw_resp *resp, const char *name)
+{
+	for (size_t i = 0; i < resp->n_headers; i++)
+		if (strcasecmp(resp->headers[i].name, name) == 0)
+			return 1;
+	return 0;
+}
+
 static enum MHD_Result
 send_resp(struct MHD_Connection *c, struct gw_resp *resp, const char *rid,
 	  uint64_t t0)
@@ -152,9 +174,12 @@ send_resp(struct MHD_Connection *c, struct gw_resp *resp, const char *rid,
 		return MHD_NO;
 	MHD_add_response_header(r, "Content-Type", resp->content_type);
 	MHD_add_response_header(r, "x-amzn-RequestId", rid);
-	/* Credentials must never be cached by proxies or browsers. */
-	MHD_add_response_header(r, "Cache-Control", "no-store");
-	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	/* Credentials must never be cached by proxies or browsers; only a
+	 * handler that says otherwise (static assets) changes that. */
+	if (!resp_has_header(resp, "Cache-Control"))
+		MHD_add_response_header(r, "Cache-Control", "no-store");
+	if (!resp_has_header(resp, "X-Content-Type-Options"))
+		MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
 	if (resp->location != NULL)
 		MHD_add_response_header(r, "Location", resp->location);
 	for (size_t i = 0; i < resp->n_headers; i++)
@@ -259,11 +284,41 @@ build_req(struct MHD_Connection *c, struct conn_ctx *ctx, const char *url,
 		req->form_error = 1;
 }
 
+/*
+ * With a metrics_listen address, /metrics is served there and nowhere
+ * else, and nothing else is served there: operators put it on a private
+ * interface precisely so that the public listeners do not expose it.
+ */
+static void
+route(const struct gw_server *srv, const struct conn_ctx *ctx,
+      struct gw_req *req, struct gw_resp *resp)
+{
+	int is_metrics = strcmp(req->path, GW_METRICS_PATH) == 0;
+	struct core_err err = {0};
+
+	if (srv->metrics_daemon == NULL) {
+		gw_app_handle(ctx->app, req, resp);
+	} else if (ctx->on_metrics && is_metrics &&
+		   (strcmp(req->method, "GET") == 0 ||
+		    strcmp(req->method, "HEAD") == 0)) {
+		gw_metrics_handle(ctx->app, resp);
+	} else if (ctx->on_metrics || is_metrics) {
+		core_err_set(&err, CORE_ENOT_FOUND, "not_found",
+			     ctx->on_metrics ? "Only GET /metrics is served "
+			     "on this address" : "No such resource; the STS "
+			     "API is served at /");
+		gw_resp_error(resp, req, &err);
+	} else {
+		gw_app_handle(ctx->app, req, resp);
+	}
+}
+
 static enum MHD_Result
 on_request(void *cls, struct MHD_Connection *c, const char *url,
 	   const char *method, const char *version, const char *upload_data,
 	   size_t *upload_data_size, void **con_cls)
 {
+	struct gw_server *srv = cls;
 	struct conn_ctx *ctx = *con_cls;
 	struct gw_resp resp = {0};
 	struct gw_req req;
@@ -297,7 +352,7 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
 	core_buf_init(&resp.body, 0);
 	resp.status = 500;
 	resp.content_type = "text/plain";
-	gw_app_handle(ctx->app, &req, &resp);
+	route(srv, ctx, &req, &resp);
 	ret = send_resp(c, &resp, req.request_id, ctx->t0);
 	gw_form_clear(&req.form);
 	core_buf_wipe(&resp.body); /* may hold a secret access key */
@@ -358,10 +413,8 @@ on_accept(void *cls, const struct sockaddr *addr, socklen_t addrlen)
 }
 
 static struct MHD_Daemon *
-start_daemon(struct gw_server *srv, int fd)
+start_daemon(struct gw_server *srv, int fd, unsigned threads)
 {
-	unsigned threads = (unsigned)srv->app->conf->threads;
-
 	return MHD_start_daemon(
 	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
 		MHD_USE_ITC,
@@ -374,6 +427,29 @@ start_daemon(struct gw_server *srv, int fd)
 	    MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv,
 	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
 	    MHD_OPTION_END);
+}
+
+/* One small pool: scrapes come every few seconds, from one or two hosts. */
+static int
+start_metrics(struct gw_server *srv, const struct gw_listen *l,
+	      struct core_err *err)
+{
+	int fd = bind_listen(l, &srv->metrics_port, err);
+
+	if (fd == -1)
+		return -1;
+	srv->metrics_fd = fd;
+	srv->metrics_daemon = start_daemon(srv, fd, 1);
+	if (srv->metrics_daemon == NULL) {
+		core_err_set(err, CORE_ECONFIG, "listen",
+			     "cannot start HTTP server on %s:%d", l->host,
+			     srv->metrics_port);
+		return -1;
+	}
+	log_info("serving " GW_METRICS_PATH " on http://%s%s%s:%d only",
+		 strchr(l->host, ':') ? "[" : "", l->host,
+		 strchr(l->host, ':') ? "]" : "", srv->metrics_port);
+	return 0;
 }
 
 struct gw_server *
@@ -393,7 +469,8 @@ gw_server_start(struct gw_app *app, struct core_err *err)
 			goto fail;
 		srv->fds[i] = fd;
 		srv->n = i + 1;
-		srv->daemons[i] = start_daemon(srv, fd);
+		srv->daemons[i] = start_daemon(srv, fd,
+		    (unsigned)conf->threads);
 		if (srv->daemons[i] == NULL) {
 			core_err_set(err, CORE_ECONFIG, "listen",
 				     "cannot start HTTP server on %s:%d",
@@ -406,6 +483,9 @@ gw_server_start(struct gw_app *app, struct core_err *err)
 			 strchr(conf->listen[i].host, ':') ? "]" : "",
 			 srv->ports[i]);
 	}
+	if (conf->metrics_listen.host != NULL &&
+	    start_metrics(srv, &conf->metrics_listen, err) == -1)
+		goto fail;
 	return srv;
 fail:
 	gw_server_stop(srv, 0);
@@ -416,6 +496,12 @@ int
 gw_server_port(const struct gw_server *srv, size_t i)
 {
 	return i < srv->n ? srv->ports[i] : -1;
+}
+
+int
+gw_server_metrics_port(const struct gw_server *srv)
+{
+	return srv->metrics_daemon != NULL ? srv->metrics_port : -1;
 }
 
 struct gw_app *
@@ -506,6 +592,10 @@ gw_server_stop(struct gw_server *srv, int timeout_s)
 		else if (srv->fds[i] > 0)
 			close(srv->fds[i]);
 	}
+	if (srv->metrics_daemon != NULL)
+		MHD_stop_daemon(srv->metrics_daemon);
+	else if (srv->metrics_fd > 0)
+		close(srv->metrics_fd);
 	/* Every request has completed and released its app by now. */
 	gw_app_unref(srv->app);
 	pthread_mutex_destroy(&srv->app_lock);

@@ -46,6 +46,9 @@ unsigned long gw_server_reload_failures(struct gw_server *srv);
 /** Actual port of listen address i. */
 int gw_server_port(const struct gw_server *srv, size_t i);
 
+/** Actual port of the metrics_listen address; -1 when there is none. */
+int gw_server_metrics_port(const struct gw_server *srv);
+
 /**
  * Stop accepting, let in-flight requests finish (up to timeout_s), stop.
  */

@@ -12,9 +12,11 @@
 
 #include "core/log.h"
 #include "core/mem.h"
+#include "core/store.h"
 #include "core/timeutil.h"
 #include "federation/mint.h"
 #include "federation/oidc.h"
+#include "federation/replay.h"
 #include "gateway/app.h"
 #include "gateway/audit.h"
 #include "gateway/conf.h"
@@ -29,6 +31,7 @@
 #include "trust/policy.h"
 
 #define AWI "AssumeRoleWithWebIdentity"
+#define GW_JTI_REPLAY_NS "jti"	/* store namespace of used tokens */
 
 /* Everything one AssumeRoleWithWebIdentity call produced, for audit + XML. */
 struct awi_call {
@@ -63,22 +66,66 @@ check_session_policy(struct gw_app *app, const struct gw_awi_params *p,
 	return *packed < 0 ? -1 : 0;
 }
 
-static void
-fill_session(struct awi_call *c, int64_t now, int duration)
+void
+gw_awi_session(struct fed_session *s, const struct gw_role *role,
+	       const struct fed_identity *id, const char *session_name,
+	       const char *policy, const char *const *arns, size_t n_arns,
+	       int64_t now, int duration)
 {
-	struct fed_session *s = &c->s;
-
-	gw_sts_role_session(s, c->role, c->p.session_name, c->p.policy,
-			    c->p.policy_arns, c->p.n_policy_arns, now, duration);
-	if (c->id->source_identity != NULL)
-		s->source_identity = core_xstrdup(c->id->source_identity);
-	for (size_t i = 0; i < c->id->n_tags; i++)
-		gw_sts_session_add_tag(s, c->id->tags[i].key, c->id->tags[i].value,
-				       c->id->tags[i].transitive);
+	gw_sts_role_session(s, role, session_name, policy, arns, n_arns, now,
+			    duration);
+	if (id->source_identity != NULL)
+		s->source_identity = core_xstrdup(id->source_identity);
+	for (size_t i = 0; i < id->n_tags; i++)
+		gw_sts_session_add_tag(s, id->tags[i].key, id->tags[i].value,
+				       id->tags[i].transitive);
 	s->federated_provider = core_xasprintf("arn:aws:iam::%s:oidc-provider/%s",
-					       c->role->account_id,
-					       c->id->provider_id);
-	s->subject = core_xstrdup(c->id->subject);
+					       role->account_id,
+					       id->provider_id);
+	s->subject = core_xstrdup(id->subject);
+}
+
+/*
+ * A provider with replay_protection accepts each token once, on every
+ * instance sharing the store: the token's jti (or the whole token) is
+ * recorded until it expires (exp + skew: until then it would verify).
+ * Recorded last, once every other check passed, so a request refused for
+ * a bad parameter does not spend the token. A store that cannot answer
+ * refuses the request (fail closed): accepting would reopen the window.
+ */
+static int
+awi_check_replay(struct gw_app *app, const struct fed_identity *id,
+		 struct core_err *err)
+{
+	struct core_store *s = app->saml_replay != NULL ?
+	    fed_saml_replay_store(app->saml_replay) : NULL;
+	char key[CORE_STORE_MAX_KEY + 1];
+	struct core_err serr = {0};
+	int rc;
+
+	if (!id->replay_protection)
+		return 0;
+	snprintf(key, sizeof(key), "%s:%s", id->provider_name,
+		 id->jti_sha256);
+	rc = s == NULL ? -1 :
+	    core_store_add_once(s, GW_JTI_REPLAY_NS, key,
+				id->exp + app->conf->clock_skew_seconds, &serr);
+	if (rc == 1)
+		return 0;
+	if (rc == 0) {
+		core_err_set(err, CORE_EINVALID_TOKEN, "replay",
+			     "Invalid token: this web identity token was "
+			     "already used (replay protection is on for its "
+			     "provider)");
+		gw_metrics_token_failure(id->provider_name, err);
+		return -1;
+	}
+	gw_metrics_store_error();
+	log_warnx("%s: token %s refused: replay check impossible (%s)",
+		  __func__, id->jti_hash, serr.reason ? serr.reason : "no store");
+	core_err_set(err, CORE_EUNAVAILABLE, "replay_store_unavailable",
+		     "The replay cache is unavailable; try again later");
+	return -1;
 }
 
 static int
@@ -109,9 +156,11 @@ awi_run(struct gw_app *app, const struct gw_req *req, struct awi_call *c,
 	if (gw_sts_duration(c->p.duration, c->role->max_session_duration,
 			    &duration, err) == -1 ||
 	    check_session_policy(app, &c->p, gw_tag_bytes(c->id), &c->packed,
-				 err) == -1)
+				 err) == -1 ||
+	    awi_check_replay(app, c->id, err) == -1)
 		return -1;
-	fill_session(c, now, duration);
+	gw_awi_session(&c->s, c->role, c->id, c->p.session_name, c->p.policy,
+		       c->p.policy_arns, c->p.n_policy_arns, now, duration);
 	c->session_token = fed_mint_seal(app->keyring, &c->s, err);
 	return c->session_token == NULL ? -1 : 0;
 }

@@ -48,6 +48,51 @@ void gw_sts_role_session(struct fed_session *s, const struct gw_role *r,
 void gw_sts_session_add_tag(struct fed_session *s, const char *key,
 			    const char *value, int transitive);
 
+struct fed_identity;
+struct fed_saml_assertion;
+struct gw_saml_claims;
+
+/**
+ * Fill s as a new AssumeRoleWithWebIdentity session of role for the
+ * validated identity id: the token's session tags and source identity,
+ * its oidc-provider ARN and subject (shared with the login page).
+ */
+void gw_awi_session(struct fed_session *s, const struct gw_role *role,
+		    const struct fed_identity *id, const char *session_name,
+		    const char *policy, const char *const *arns,
+		    size_t n_arns, int64_t now, int duration);
+
+/**
+ * AssumeRoleWithSAML's decision for a validated assertion a and its AWS
+ * attributes claims: the IdP must list the (role, principal_arn) pair, and
+ * the role's trust policy must allow sts:AssumeRoleWithSAML (+ TagSession,
+ * SetSourceIdentity when used) with the SAML:* keys. 0, or -1 with
+ * CORE_EACCESS. role may be NULL (unknown: same answer).
+ */
+int gw_saml_trust_check(struct gw_app *app, const char *source_ip,
+			const struct fed_saml_assertion *a,
+			const struct gw_saml_claims *claims,
+			const struct gw_role *role, const char *principal_arn,
+			int64_t now, struct core_err *err);
+
+/**
+ * The session length AssumeRoleWithSAML grants: min(requested (0: 3600),
+ * role max, SessionDuration attribute, SessionNotOnOrAfter). -1 with err
+ * when the request exceeds the role's maximum or the SAML session is over.
+ */
+int gw_saml_duration(const struct gw_role *role,
+		     const struct gw_saml_claims *claims,
+		     const struct fed_saml_assertion *a, int requested,
+		     int64_t now, int *out, struct core_err *err);
+
+/** Fill s as a new AssumeRoleWithSAML session (tags, source identity, subject). */
+void gw_saml_session(struct fed_session *s, const struct gw_role *role,
+		     const struct gw_saml_claims *claims,
+		     const struct fed_saml_assertion *a,
+		     const char *principal_arn, const char *policy,
+		     const char *const *arns, size_t n_arns, int64_t now,
+		     int duration);
+
 /** AssumeRole: trust (both sides for cross-account), chaining, tags. */
 int gw_sts_assume_role(struct gw_app *app, const struct gw_req *req,
 		       struct gw_signed_call *c, struct gw_resp *resp,

@@ -63,88 +63,93 @@ find_provider(struct gw_app *app, struct saml_call *c, struct core_err *err)
 }
 
 static void
-add_request_keys(struct trust_ctx *ctx, const struct gw_req *req,
-		 const struct saml_call *c, int64_t now)
+add_request_keys(struct trust_ctx *ctx, const char *source_ip,
+		 const struct gw_saml_claims *cl, int64_t now)
 {
 	char buf[64];
 
-	trust_ctx_add(ctx, "sts:RoleSessionName", c->claims.session_name);
-	trust_ctx_add(ctx, "aws:SourceIp", req->source_ip);
+	trust_ctx_add(ctx, "sts:RoleSessionName", cl->session_name);
+	trust_ctx_add(ctx, "aws:SourceIp", source_ip);
 	core_time_iso8601(now, buf, sizeof(buf));
 	trust_ctx_add(ctx, "aws:CurrentTime", buf);
 	snprintf(buf, sizeof(buf), "%lld", (long long)now);
 	trust_ctx_add(ctx, "aws:EpochTime", buf);
-	if (c->claims.source_identity != NULL)
-		trust_ctx_add(ctx, "sts:SourceIdentity", c->claims.source_identity);
-	for (size_t i = 0; i < c->claims.n_tags; i++) {
-		char *k = core_xasprintf("aws:RequestTag/%s", c->claims.tags[i].key);
+	if (cl->source_identity != NULL)
+		trust_ctx_add(ctx, "sts:SourceIdentity", cl->source_identity);
+	for (size_t i = 0; i < cl->n_tags; i++) {
+		char *k = core_xasprintf("aws:RequestTag/%s", cl->tags[i].key);
 
-		trust_ctx_add(ctx, k, c->claims.tags[i].value);
-		trust_ctx_add(ctx, "aws:TagKeys", c->claims.tags[i].key);
-		if (c->claims.tags[i].transitive)
+		trust_ctx_add(ctx, k, cl->tags[i].value);
+		trust_ctx_add(ctx, "aws:TagKeys", cl->tags[i].key);
+		if (cl->tags[i].transitive)
 			trust_ctx_add(ctx, "sts:TransitiveTagKeys",
-				      c->claims.tags[i].key);
+				      cl->tags[i].key);
 		free(k);
 	}
 }
 
-static int
-trusted(struct gw_app *app, const struct gw_req *req, struct saml_call *c,
-	int64_t now, struct core_err *err)
+int
+gw_saml_trust_check(struct gw_app *app, const char *source_ip,
+		    const struct fed_saml_assertion *a,
+		    const struct gw_saml_claims *cl, const struct gw_role *role,
+		    const char *principal_arn, int64_t now,
+		    struct core_err *err)
 {
 	struct trust_ctx *ctx;
 	const char *denied = "sts:AssumeRoleWithSAML";
+	char account[16];
 
+	/* arn:aws:iam::ACCT:saml-provider/NAME (checked by the caller) */
+	snprintf(account, sizeof(account), "%.12s",
+		 principal_arn + strlen("arn:aws:iam::"));
 	/* The IdP must list this exact pair: it decides who may use what. */
-	if (c->role != NULL &&
-	    gw_saml_role_pair(c->a, c->p.role_arn, c->p.principal_arn)) {
+	if (role != NULL && gw_saml_role_pair(a, role->arn, principal_arn)) {
 		ctx = trust_ctx_new();
-		trust_ctx_add_principal(ctx, "Federated", c->p.principal_arn);
-		trust_ctx_set_resource(ctx, c->role->arn);
-		gw_saml_context_keys(ctx, c->a, c->provider_account,
-				     c->provider_name);
-		add_request_keys(ctx, req, c, now);
-		if (gw_authz_trust(app, c->role, ctx, denied) == TRUST_ALLOW)
+		trust_ctx_add_principal(ctx, "Federated", principal_arn);
+		trust_ctx_set_resource(ctx, role->arn);
+		gw_saml_context_keys(ctx, a, account, a->idp_name);
+		add_request_keys(ctx, source_ip, cl, now);
+		if (gw_authz_trust(app, role, ctx, denied) == TRUST_ALLOW)
 			denied = NULL;
-		if (denied == NULL && c->claims.n_tags > 0 &&
-		    gw_authz_trust(app, c->role, ctx, "sts:TagSession") !=
+		if (denied == NULL && cl->n_tags > 0 &&
+		    gw_authz_trust(app, role, ctx, "sts:TagSession") !=
 			TRUST_ALLOW)
 			denied = "sts:TagSession";
-		if (denied == NULL && c->claims.source_identity != NULL &&
-		    gw_authz_trust(app, c->role, ctx, "sts:SetSourceIdentity") !=
+		if (denied == NULL && cl->source_identity != NULL &&
+		    gw_authz_trust(app, role, ctx, "sts:SetSourceIdentity") !=
 			TRUST_ALLOW)
 			denied = "sts:SetSourceIdentity";
 		trust_ctx_free(ctx);
 	}
 	if (denied == NULL)
 		return 0;
-	core_err_set(err, CORE_EACCESS, c->role == NULL ? "role_unknown"
+	core_err_set(err, CORE_EACCESS, role == NULL ? "role_unknown"
 				 : "trust_policy_denied",
 		     "Not authorized to perform %s", denied);
 	return -1;
 }
 
-/* min(DurationSeconds, role max, SessionDuration, SessionNotOnOrAfter). */
-static int
-duration(const struct saml_call *c, int64_t now, int *out,
-	 struct core_err *err)
+int
+gw_saml_duration(const struct gw_role *role, const struct gw_saml_claims *cl,
+		 const struct fed_saml_assertion *a, int requested,
+		 int64_t now, int *out, struct core_err *err)
 {
 	int d;
 
-	if (gw_sts_duration(c->p.duration, c->role->max_session_duration, &d,
+	if (gw_sts_duration(requested, role->max_session_duration, &d,
 			    err) == -1)
 		return -1;
-	if (c->claims.session_duration > c->role->max_session_duration) {
+	if (cl->session_duration > role->max_session_duration) {
 		core_err_set(err, CORE_EVALIDATION, "duration_exceeds_role_max",
 			     "The requested DurationSeconds exceeds the "
 			     "MaxSessionDuration set for this role.");
 		return -1;
 	}
-	if (c->claims.session_duration > 0 && c->claims.session_duration < d)
-		d = c->claims.session_duration;
-	if (c->a->session_not_on_or_after > 0 &&
-	    c->a->session_not_on_or_after - now < d)
-		d = (int)(c->a->session_not_on_or_after - now);
+	if (cl->session_duration > 0 && cl->session_duration < d)
+		d = cl->session_duration;
+	if (a->session_not_on_or_after > 0 &&
+	    a->session_not_on_or_after - now < d)
+		d = (int)(a->session_not_on_or_after - now);
 	if (d <= 0) {
 		core_err_set(err, CORE_EEXPIRED_TOKEN, "session_expired",
 			     "The SAML session (SessionNotOnOrAfter) has ended");
@@ -178,23 +183,23 @@ session_policies(struct gw_app *app, struct saml_call *c, struct core_err *err)
 	return c->packed < 0 ? -1 : 0;
 }
 
-static void
-fill_session(struct saml_call *c, int64_t now, int d)
+void
+gw_saml_session(struct fed_session *s, const struct gw_role *role,
+		const struct gw_saml_claims *cl,
+		const struct fed_saml_assertion *a, const char *principal_arn,
+		const char *policy, const char *const *arns, size_t n_arns,
+		int64_t now, int d)
 {
-	struct fed_session *s = &c->s;
-
-	gw_sts_role_session(s, c->role, c->claims.session_name, c->p.policy,
-			    c->p.policy_arns, c->p.n_policy_arns, now, d);
-	c->have_session = 1;
-	if (c->claims.source_identity != NULL)
-		s->source_identity = core_xstrdup(c->claims.source_identity);
-	for (size_t i = 0; i < c->claims.n_tags; i++)
-		gw_sts_session_add_tag(s, c->claims.tags[i].key,
-				       c->claims.tags[i].value,
-				       c->claims.tags[i].transitive);
-	s->federated_provider = core_xstrdup(c->p.principal_arn);
-	if (c->a->name_id != NULL)
-		s->subject = core_xstrdup(c->a->name_id);
+	gw_sts_role_session(s, role, cl->session_name, policy, arns, n_arns,
+			    now, d);
+	if (cl->source_identity != NULL)
+		s->source_identity = core_xstrdup(cl->source_identity);
+	for (size_t i = 0; i < cl->n_tags; i++)
+		gw_sts_session_add_tag(s, cl->tags[i].key, cl->tags[i].value,
+				       cl->tags[i].transitive);
+	s->federated_provider = core_xstrdup(principal_arn);
+	if (a->name_id != NULL)
+		s->subject = core_xstrdup(a->name_id);
 }
 
 static int
@@ -230,11 +235,15 @@ run(struct gw_app *app, const struct gw_req *req, struct saml_call *c,
 						   c->provider_account,
 						   c->provider_name);
 	c->role = gw_conf_find_role(app->conf, c->p.role_arn);
-	if (trusted(app, req, c, now, err) == -1 ||
-	    duration(c, now, &d, err) == -1 ||
+	if (gw_saml_trust_check(app, req->source_ip, c->a, &c->claims, c->role,
+				c->p.principal_arn, now, err) == -1 ||
+	    gw_saml_duration(c->role, &c->claims, c->a, c->p.duration, now, &d,
+			     err) == -1 ||
 	    session_policies(app, c, err) == -1)
 		return -1;
-	fill_session(c, now, d);
+	gw_saml_session(&c->s, c->role, &c->claims, c->a, c->p.principal_arn,
+			c->p.policy, c->p.policy_arns, c->p.n_policy_arns, now, d);
+	c->have_session = 1;
 	c->session_token = fed_mint_seal(app->keyring, &c->s, err);
 	return c->session_token == NULL ? -1 : 0;
 }

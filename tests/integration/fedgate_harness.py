@@ -1092,3 +1092,39 @@ class SimpleSAMLphp:
         opener = opener or self.browser()
         url, text = self._login_form(opener, start, username, password)
         return self._post_form(url, text), rid
+
+
+# ---------------------------------------------------------- web cookies ---
+# The login page's sealed cookies (gateway/websess.c): the blob of
+# session_seal above, with the cookie's purpose string as the AAD suffix,
+# over zlib-compressed compact JSON. The session's JSON members: sid, csrf,
+# p (provider), k (kind), iat (sign-in time), seen (last use), u, id.
+
+WEB_COOKIE_PURPOSES = {"session": b"fedgate-web-session-v1",
+                       "flow": b"fedgate-web-flow-v1",
+                       "cli": b"fedgate-web-cli-v1"}
+
+
+def web_cookie_open(keys, kind, value):
+    """The JSON (dict) inside a fedgate-session/-flow/-cli cookie value."""
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+    raw = _unb64url(value)
+    if raw[0] != 1:
+        raise ValueError("not a version 1 sealed blob")
+    hdr, nonce, ct = raw[:5], raw[5:17], raw[17:]
+    for kid, key in keys:
+        if kid == hdr[1:]:
+            pt = AESGCM(key).decrypt(nonce, ct,
+                                     hdr + WEB_COOKIE_PURPOSES[kind])
+            return json.loads(zlib.decompress(pt))
+    raise KeyError(f"key id {hdr[1:].hex()} not in the ring")
+
+
+def web_cookie_seal(kid, key, kind, obj):
+    """A cookie value fedgate's key ring opens, holding obj."""
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+    hdr = b"\x01" + kid
+    nonce = os.urandom(12)
+    pt = zlib.compress(json.dumps(obj, separators=(",", ":")).encode(), 9)
+    ct = AESGCM(key).encrypt(nonce, pt, hdr + WEB_COOKIE_PURPOSES[kind])
+    return b64url(hdr + nonce + ct)

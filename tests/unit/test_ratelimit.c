@@ -1,4 +1,4 @@
-/* test_ratelimit.c - gateway/ratelimit: fixed-window counting on a memory
+/* test_ratelimit.c - gateway/ratelimit: token buckets on a memory
  * store with injected times, and the rate_limits config block. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,33 +17,48 @@
 
 #define NOW 1700000000LL	/* a multiple of 10, 20 and 3600 */
 
-/* ---- window math ---- */
+/* ---- token bucket math ---- */
 
+#define MS(sec) ((NOW + (sec)) * 1000)
+
+/* Table: {limit, hits at ms offsets from NOW, expected answers}. */
 static void
-test_window(void **state)
+test_bucket(void **state)
 {
-	/* {requests 3, per 10 s}: offsets from NOW and the expected answer. */
 	static const struct {
-		int64_t at;
+		int requests, per, burst;
+		int64_t at_ms;
 		int allowed;
+		const char *why;
 	} hits[] = {
-	    {0, 1}, {1, 1}, {9, 1},	/* 3 in [NOW, NOW+10) */
-	    {9, 0}, {5, 0},		/* 4th, 5th: throttled */
-	    {10, 1}, {10, 1}, {19, 1},	/* next window starts fresh */
-	    {19, 0},
-	    {35, 1},			/* a window later, skipping one */
+	    /* 3 per 10 s, burst 3: a full bucket, then 1 token per 3.33 s */
+	    {3, 10, 0, 0, 1, "full"}, {3, 10, 0, 0, 1, "full"},
+	    {3, 10, 0, 1, 1, "full"}, {3, 10, 0, 2, 0, "empty"},
+	    {3, 10, 0, 3332, 0, "1 ms short of a token"},
+	    {3, 10, 0, 3334, 1, "one token back"},
+	    {3, 10, 0, 3335, 0, "empty again"},
+	    {3, 10, 0, 3335 + 6667, 1, "two tokens back"},
+	    {3, 10, 0, 3335 + 6667, 1, "two tokens back"},
+	    {3, 10, 0, 3335 + 6667, 0, "and no more"},
+	    /* a long idle time fills the bucket, never beyond burst */
+	    {3, 10, 0, 86400000, 1, "idle"}, {3, 10, 0, 86400000, 1, "idle"},
+	    {3, 10, 0, 86400000, 1, "idle"}, {3, 10, 0, 86400000, 0, "cap"},
+	    /* a clock going back refills nothing, and takes what is there */
+	    {3, 10, 0, 86300000, 0, "clock behind"},
 	};
-	struct gw_rate_limit lim = {3, 10};
 	struct core_store *s = core_store_open_memory(100);
 
 	for (size_t i = 0; i < sizeof(hits) / sizeof(hits[0]); i++) {
+		struct gw_rate_limit lim = {hits[i].requests, hits[i].per,
+					    hits[i].burst};
 		struct core_err err = {0};
 		int r = gw_ratelimit_hit(s, &lim, "ip", "192.0.2.1",
-					 NOW + hits[i].at, &err);
+					 NOW * 1000 + hits[i].at_ms, &err);
 
 		if (r != hits[i].allowed)
-			fail_msg("hit %zu at +%lld: got %d, want %d", i,
-				 (long long)hits[i].at, r, hits[i].allowed);
+			fail_msg("hit %zu (%s) at +%lld ms: got %d, want %d",
+				 i, hits[i].why, (long long)hits[i].at_ms, r,
+				 hits[i].allowed);
 		if (r == 0) {
 			assert_int_equal(err.code, CORE_ETHROTTLED);
 			assert_string_equal(err.reason, GW_RATELIMIT_REASON);
@@ -58,21 +73,56 @@ test_window(void **state)
 	core_store_close(s);
 }
 
-/* Windows align to the epoch, not to the first hit. */
+/* burst apart from the rate: 1 per second sustained, 5 at once. */
 static void
-test_window_aligned(void **state)
+test_bucket_burst(void **state)
 {
-	struct gw_rate_limit lim = {1, 20};
+	struct gw_rate_limit lim = {1, 1, 5};
 	struct core_store *s = core_store_open_memory(100);
 	struct core_err err = {0};
+	int n = 0;
 
-	assert_int_equal(gw_ratelimit_hit(s, &lim, "ip", "a", NOW + 19, &err),
-			 1);
-	/* One second later is a new window although 20 s have not passed. */
-	assert_int_equal(gw_ratelimit_hit(s, &lim, "ip", "a", NOW + 20, &err),
-			 1);
-	assert_int_equal(gw_ratelimit_hit(s, &lim, "ip", "a", NOW + 39, &err),
-			 0);
+	for (int i = 0; i < 20; i++)
+		n += gw_ratelimit_hit(s, &lim, "ip", "a", MS(0), &err) == 1;
+	assert_int_equal(n, 5);
+	/* Sustained: 10 s later exactly 5 more (the bucket holds 5), and
+	 * then one per second. */
+	n = 0;
+	for (int i = 0; i < 20; i++)
+		n += gw_ratelimit_hit(s, &lim, "ip", "a", MS(10), &err) == 1;
+	assert_int_equal(n, 5);
+	for (int sec = 11; sec < 20; sec++) {
+		assert_int_equal(gw_ratelimit_hit(s, &lim, "ip", "a", MS(sec),
+						  &err), 1);
+		assert_int_equal(gw_ratelimit_hit(s, &lim, "ip", "a", MS(sec),
+						  &err), 0);
+	}
+	/* burst below requests: no more than burst at once. */
+	lim = (struct gw_rate_limit){100, 1, 2};
+	n = 0;
+	for (int i = 0; i < 10; i++)
+		n += gw_ratelimit_hit(s, &lim, "ip", "b", MS(0), &err) == 1;
+	assert_int_equal(n, 2);
+	core_store_close(s);
+}
+
+/* No fixed-window edge: a burst at the end of one second and another at
+ * the start of the next cannot pass twice the limit. */
+static void
+test_no_window_edge(void **state)
+{
+	struct gw_rate_limit lim = {10, 1, 0};
+	struct core_store *s = core_store_open_memory(100);
+	struct core_err err = {0};
+	int n = 0;
+
+	for (int i = 0; i < 30; i++)
+		n += gw_ratelimit_hit(s, &lim, "ip", "a", MS(0) + 999, &err) == 1;
+	for (int i = 0; i < 30; i++)
+		n += gw_ratelimit_hit(s, &lim, "ip", "a", MS(1) + 1, &err) == 1;
+	assert_int_equal(n, 10 + 0);
+	/* The bucket is forgotten only once full again: same answers. */
+	assert_int_equal(core_store_count(s), 1);
 	core_store_close(s);
 }
 
@@ -87,7 +137,7 @@ test_keys_independent(void **state)
 	    {"provider", "192.0.2.1"}, {"provider", "google"},
 	    {"provider", "okta"}, {"ip", ""}, {"ip", "has space\tand tab"},
 	};
-	struct gw_rate_limit lim = {2, 60};
+	struct gw_rate_limit lim = {2, 60, 0};
 	struct core_store *s = core_store_open_memory(100);
 	size_t n = sizeof(keys) / sizeof(keys[0]);
 
@@ -95,15 +145,15 @@ test_keys_independent(void **state)
 		struct core_err err = {0};
 
 		assert_int_equal(gw_ratelimit_hit(s, &lim, keys[i].kind,
-						  keys[i].key, NOW, &err), 1);
+						  keys[i].key, MS(0), &err), 1);
 		assert_int_equal(gw_ratelimit_hit(s, &lim, keys[i].kind,
-						  keys[i].key, NOW, &err), 1);
+						  keys[i].key, MS(0), &err), 1);
 	}
 	for (size_t i = 0; i < n; i++) {
 		struct core_err err = {0};
 
 		assert_int_equal(gw_ratelimit_hit(s, &lim, keys[i].kind,
-						  keys[i].key, NOW, &err), 0);
+						  keys[i].key, MS(0), &err), 0);
 	}
 	assert_int_equal(core_store_count(s), n);
 	core_store_close(s);
@@ -113,14 +163,14 @@ test_keys_independent(void **state)
 static void
 test_unlimited(void **state)
 {
-	struct gw_rate_limit none = {0, 0};
+	struct gw_rate_limit none = {0, 0, 0};
 	struct core_store *s = core_store_open_memory(100);
 	struct core_err err = {0};
 
 	for (int i = 0; i < 100; i++)
-		assert_int_equal(gw_ratelimit_hit(s, &none, "ip", "a", NOW,
+		assert_int_equal(gw_ratelimit_hit(s, &none, "ip", "a", MS(0),
 						  &err), 1);
-	assert_int_equal(gw_ratelimit_hit(s, NULL, "ip", "a", NOW, &err), 1);
+	assert_int_equal(gw_ratelimit_hit(s, NULL, "ip", "a", MS(0), &err), 1);
 	assert_int_equal(core_store_count(s), 0);
 	core_store_close(s);
 }
@@ -129,12 +179,12 @@ test_unlimited(void **state)
 static void
 test_store_full(void **state)
 {
-	struct gw_rate_limit lim = {5, 60};
+	struct gw_rate_limit lim = {5, 60, 0};
 	struct core_store *s = core_store_open_memory(1);
 	struct core_err err = {0};
 
-	assert_int_equal(gw_ratelimit_hit(s, &lim, "ip", "a", NOW, &err), 1);
-	assert_int_equal(gw_ratelimit_hit(s, &lim, "ip", "b", NOW, &err), -1);
+	assert_int_equal(gw_ratelimit_hit(s, &lim, "ip", "a", MS(0), &err), 1);
+	assert_int_equal(gw_ratelimit_hit(s, &lim, "ip", "b", MS(0), &err), -1);
 	assert_int_equal(err.code, CORE_EUNAVAILABLE);
 	core_store_close(s);
 }
@@ -143,15 +193,15 @@ test_store_full(void **state)
 static void
 test_long_key(void **state)
 {
-	struct gw_rate_limit lim = {1, 60};
+	struct gw_rate_limit lim = {1, 60, 0};
 	struct core_store *s = core_store_open_memory(10);
 	struct core_err err = {0};
 	char key[600];
 
 	memset(key, 'x', sizeof(key) - 1);
 	key[sizeof(key) - 1] = '\0';
-	assert_int_equal(gw_ratelimit_hit(s, &lim, "ip", key, NOW, &err), 1);
-	assert_int_equal(gw_ratelimit_hit(s, &lim, "ip", key, NOW, &err), 0);
+	assert_int_equal(gw_ratelimit_hit(s, &lim, "ip", key, MS(0), &err), 1);
+	assert_int_equal(gw_ratelimit_hit(s, &lim, "ip", key, MS(0), &err), 0);
 	core_store_close(s);
 }
 
@@ -191,7 +241,10 @@ test_conf(void **state)
 	    {"rate_limits:\n  per_user: {requests: 5, per_seconds: 1}\n",
 	     0, 0, 0, 0, "t.yaml:2: rate_limits.per_user: unknown key"},
 	    {"rate_limits:\n  per_source_ip: {requests: 5, per_seconds: 1, "
-	     "burst: 2}\n", 0, 0, 0, 0, "per_source_ip.burst: unknown key"},
+	     "burst: 2}\n", 5, 1, 0, 0, NULL},
+	    {"rate_limits:\n  per_source_ip: {requests: 5, per_seconds: 1, "
+	     "burst: 0}\n", 0, 0, 0, 0, "t.yaml:2: rate_limits.per_source_ip."
+	     "burst: must be between 1 and 1000000"},
 	    {"rate_limits:\n  per_source_ip: 50\n", 0, 0, 0, 0,
 	     "rate_limits.per_source_ip: expected a mapping"},
 	    {"rate_limits: [1]\n", 0, 0, 0, 0,
@@ -240,8 +293,9 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_window),
-	    cmocka_unit_test(test_window_aligned),
+	    cmocka_unit_test(test_bucket),
+	    cmocka_unit_test(test_bucket_burst),
+	    cmocka_unit_test(test_no_window_edge),
 	    cmocka_unit_test(test_keys_independent),
 	    cmocka_unit_test(test_unlimited),
 	    cmocka_unit_test(test_store_full),
