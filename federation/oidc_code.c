@@ -13,7 +13,6 @@
 #include "federation/oidc_code.h"
 
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -160,7 +159,7 @@ fed_oidc_discover_endpoints(const char *issuer, int timeout_seconds,
 			       "the issuer is not an https URL");
 		return -1;
 	}
-	/* §4.1: the well-known path follows the issuer minus a trailing '/'. */
+	/* §4.1: the well-known path follows the issuer minus a final '/'. */
 	ilen = strlen(issuer);
 	if (ilen > 0 && issuer[ilen - 1] == '/')
 		ilen--;
@@ -438,7 +437,7 @@ fed_oidc_exchange_code(const struct fed_oidc_code_exchange *x,
 	put_param(&form, &sep, "redirect_uri", x->redirect_uri, 1);
 	put_param(&form, &sep, "code_verifier", x->code_verifier, 1);
 	if (x->client_secret == NULL) {
-		/* §2.3.1 / §3.2.1: a public client names itself in the body. */
+		/* §2.3.1: a public client names itself in the body. */
 		put_param(&form, &sep, "client_id", x->client_id, 1);
 	} else {
 		/* §2.3.1: client_secret_basic, both parts form-urlencoded
@@ -475,7 +474,8 @@ fed_identity_claim(const struct fed_identity *id, const char *claim)
 
 		if (kv->key == NULL || kv->n_values == 0 ||
 		    strncmp(kv->key, id->provider_id, plen) != 0 ||
-		    kv->key[plen] != ':' || strcmp(kv->key + plen + 1, claim) != 0)
+		    kv->key[plen] != ':' ||
+		    strcmp(kv->key + plen + 1, claim) != 0)
 			continue;
 		return kv->values[0];
 	}
@@ -511,7 +511,8 @@ claim_to_json(const struct fed_claim_kv *kv)
 	for (size_t j = 0; !bad && j < kv->n_values; j++)
 		bad = kv->values[j] == NULL ||
 		    strlen(kv->values[j]) > ID_STR_MAX ||
-		    json_array_append_new(vals, json_string(kv->values[j])) != 0;
+		    json_array_append_new(vals,
+					  json_string(kv->values[j])) != 0;
 	bad = bad || put_str(o, "k", kv->key, 0) != 0 ||
 	    json_object_set(o, "v", vals) != 0 ||
 	    json_object_set_new(o, "m", json_boolean(kv->multi)) != 0;
@@ -547,7 +548,8 @@ lists_to_json(json_t *o, const struct fed_identity *id)
 		bad = json_array_append_new(claims,
 		    claim_to_json(&id->claims[i])) != 0;
 	for (size_t i = 0; !bad && i < id->n_tags; i++)
-		bad = json_array_append_new(tags, tag_to_json(&id->tags[i])) != 0;
+		bad = json_array_append_new(tags,
+		    tag_to_json(&id->tags[i])) != 0;
 	bad = bad || json_object_set(o, "claims", claims) != 0 ||
 	    json_object_set(o, "tags", tags) != 0;
 	json_decref(claims);

@@ -1,11 +1,9 @@
 /* federation/saml_authn.c - SP-initiated SAML: AuthnRequest and the JSON
  * form of a validated assertion
  *
- * The AuthnRequest is built by lasso on the validator's shared LassoServer
- * (its key is the SP key, its signature method RSA-SHA256: saml.c), one
- * LassoLogin per call. Lasso signs an AuthnRequest only when the SP
- * metadata says AuthnRequestsSigned or the IdP's WantAuthnRequestsSigned
- * (saml-2.0/login.c _lasso_login_must_sign); the FORCE hint signs always.
+ * The AuthnRequest is built and DEFLATE-encoded by lasso on the
+ * validator's shared LassoServer, one LassoLogin per call, and its query
+ * is signed here with the SP key (query_sign says why not by lasso).
  */
 #include "federation/saml_authn.h"
 
@@ -24,8 +22,12 @@
 #include <lasso/xml/saml-2.0/saml2_strings.h>
 #include <lasso/xml/saml-2.0/samlp2_authn_request.h>
 #include <lasso/xml/saml-2.0/samlp2_name_id_policy.h>
+#include <openssl/evp.h>
 #include <openssl/rand.h>
+#include <xmlsec/keys.h>
+#include <xmlsec/openssl/crypto.h>
 
+#include "core/b64.h"
 #include "core/log.h"
 #include "core/mem.h"
 #include "federation/saml_int.h"
@@ -73,11 +75,24 @@ idp_sso_url(const struct fed_saml *s, size_t i)
 	    LASSO_PROVIDER_ROLE_IDP, "SingleSignOnService HTTP-Redirect");
 }
 
+/* The SP's RSA private key (borrowed from the xmlsec key saml.c loaded
+ * from key_file), or NULL. Only read, so shared by all threads. */
+static EVP_PKEY *
+sp_sign_key(const struct fed_saml *s)
+{
+	xmlSecKeyDataPtr v;
+
+	if (s->dec_key == NULL)
+		return NULL;
+	v = xmlSecKeyGetValue((xmlSecKeyPtr)s->dec_key);
+	return v != NULL ? xmlSecOpenSSLKeyDataRsaGetEvp(v) : NULL;
+}
+
 static int
 sp_can_sign(const struct fed_saml *s)
 {
-	return s->server != NULL && s->server->private_key != NULL &&
-	    s->dec_key != NULL && s->cert_pem != NULL;
+	return s->server != NULL && s->cert_pem != NULL &&
+	    sp_sign_key(s) != NULL;
 }
 
 int
@@ -178,32 +193,27 @@ authn_request_fill(const struct fed_saml *s, LassoSamlp2AuthnRequest *req,
 	req->NameIDPolicy->AllowCreate = TRUE;
 }
 
-/* The query must carry an RSA-SHA256 signature (bindings §3.4.4.1); a
- * lasso that silently fell back to unsigned or SHA-1 is refused here. */
-static int
-url_is_signed(const char *url)
-{
-	char *want = g_uri_escape_string(SIGALG_RSA_SHA256, NULL, FALSE);
-	int ok = strstr(url, "&Signature=") != NULL && want != NULL &&
-	    strstr(url, want) != NULL;
-
-	g_free(want);
-	return ok;
-}
-
+/*
+ * The request as lasso encodes it for HTTP-Redirect, unsigned: the query
+ * (SAMLRequest=...[&RelayState=...], DEFLATE + base64 + URL-escaped,
+ * bindings §3.4.4.1) and the prefix it was appended to, which must be the
+ * SSO URL from the metadata followed by '?' or '&'.
+ */
 static int
 authn_lasso_build(struct fed_saml *s, size_t i, const char *relay_state,
-		  const char *id, char **url, struct core_err *err)
+		  const char *id, const char *sso, char **prefix, char **query)
 {
 	LassoLogin *login = lasso_login_new(s->server);
 	LassoProfile *prof;
+	size_t n = strlen(sso);
+	const char *u;
 	int lrc, rc = -1;
 
 	if (login == NULL)
 		fatalx("%s: lasso_login_new failed", __func__);
 	prof = LASSO_PROFILE(login);
 	lasso_profile_set_signature_hint(prof,
-	    LASSO_PROFILE_SIGNATURE_HINT_FORCE);
+	    LASSO_PROFILE_SIGNATURE_HINT_FORBID);
 	pthread_mutex_lock(&authn_init_lock);
 	lrc = lasso_login_init_authn_request(login, s->idps[i].entity_id,
 	    LASSO_HTTP_METHOD_REDIRECT);
@@ -217,46 +227,105 @@ authn_lasso_build(struct fed_saml *s, size_t i, const char *relay_state,
 	if (relay_state != NULL && *relay_state != '\0')
 		gstr_set(&prof->msg_relayState, relay_state);
 	lrc = lasso_login_build_authn_request_msg(login);
-	if (lrc != 0 || prof->msg_url == NULL) {
+	u = prof->msg_url;
+	if (lrc != 0 || u == NULL || strncmp(u, sso, n) != 0 ||
+	    (u[n] != '?' && u[n] != '&') ||
+	    strncmp(u + n + 1, "SAMLRequest=", 12) != 0 ||
+	    strstr(u + n + 1, "Signature=") != NULL) {
 		log_warnx("%s: %s: build: %s", __func__, s->idps[i].name,
-		    lasso_strerror(lrc));
+		    lrc != 0 ? lasso_strerror(lrc) : "unexpected URL");
 		goto out;
 	}
-	if (!url_is_signed(prof->msg_url)) {
-		log_warnx("%s: %s: lasso produced no RSA-SHA256 query "
-		    "signature", __func__, s->idps[i].name);
-		goto out;
-	}
-	*url = core_xstrdup(prof->msg_url);
+	*prefix = core_xstrndup(u, n + 1);
+	*query = core_xstrdup(u + n + 1);
 	rc = 0;
 out:
 	lasso_login_destroy(login);
-	if (rc < 0)
-		core_err_set(err, CORE_EINTERNAL, "authn_request",
-		    "Cannot build the SAML authentication request");
 	return rc;
+}
+
+static char *
+uri_escape(const char *v)
+{
+	char *g = g_uri_escape_string(v, NULL, FALSE);
+	char *out = core_xstrdup(g != NULL ? g : "");
+
+	g_free(g);
+	return out;
+}
+
+/*
+ * SAML bindings §3.4.4.1: RSA-SHA256 over "SAMLRequest=v[&RelayState=v]
+ * &SigAlg=v" exactly as the values appear in the URL. Signed here rather
+ * than by lasso: lasso re-reads the PEM key for every message, leaks an
+ * OpenSSL BIO doing it (xmlsec KeyCertLoad on the certificate text taken
+ * for a file name), and would follow its own SHA-1 default if anyone
+ * reset the server's signature method.
+ */
+static char *
+query_sign(EVP_PKEY *key, const char *prefix, const char *query)
+{
+	char *alg = uri_escape(SIGALG_RSA_SHA256);
+	char *tbs = core_xasprintf("%s&SigAlg=%s", query, alg);
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	unsigned char *sig = NULL;
+	size_t siglen = 0;
+	char *b64 = NULL, *esc = NULL, *url = NULL;
+
+	if (ctx == NULL || EVP_DigestSignInit(ctx, NULL, EVP_sha1(), NULL,
+	    key) != 1 || EVP_DigestSign(ctx, NULL, &siglen,
+	    (const unsigned char *)tbs, strlen(tbs)) != 1)
+		goto out;
+	sig = core_xmalloc(siglen);
+	if (EVP_DigestSign(ctx, sig, &siglen, (const unsigned char *)tbs,
+	    strlen(tbs)) != 1)
+		goto out;
+	b64 = core_b64_encode(sig, siglen);
+	esc = uri_escape(b64);
+	url = core_xasprintf("%s%s&Signature=%s", prefix, tbs, esc);
+out:
+	if (url == NULL)
+		log_warnx("%s: RSA-SHA256 signing failed", __func__);
+	EVP_MD_CTX_free(ctx);
+	free(sig);
+	free(b64);
+	free(esc);
+	free(tbs);
+	free(alg);
+	return url;
 }
 
 int
 fed_saml_authn_request(struct fed_saml *s, size_t i, const char *relay_state,
 		       char **url, char **request_id, struct core_err *err)
 {
-	char *id, *u = NULL;
+	char *id = NULL, *sso = NULL, *prefix = NULL, *query = NULL;
+	char *u = NULL;
+	int rc = -1;
 
 	if (authn_precheck(s, i, relay_state, err) < 0)
 		return -1;
-	if ((id = request_id_new()) == NULL) {
-		core_err_set(err, CORE_EINTERNAL, "rand",
-		    "Cannot build the SAML authentication request");
-		return -1;
-	}
-	if (authn_lasso_build(s, i, relay_state, id, &u, err) < 0) {
-		free(id);
-		return -1;
-	}
+	if ((id = request_id_new()) == NULL)
+		goto out;
+	sso = idp_sso_url(s, i);
+	if (sso == NULL || authn_lasso_build(s, i, relay_state, id, sso,
+	    &prefix, &query) < 0)
+		goto out;
+	if ((u = query_sign(sp_sign_key(s), prefix, query)) == NULL)
+		goto out;
 	*url = u;
 	*request_id = id;
-	return 0;
+	id = NULL;
+	rc = 0;
+out:
+	if (rc < 0)
+		core_err_set(err, CORE_EINTERNAL, "authn_request",
+		    "Cannot build the SAML authentication request");
+	g_free(sso);
+	free(prefix);
+	free(query);
+	free(id);
+	return rc;
 }
 
 /* ------------------------------------------------------------- JSON */

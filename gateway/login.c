@@ -370,11 +370,21 @@ start_oidc(struct gw_app *app, struct gw_resp *resp,
 	r.code_challenge = challenge;
 	r.hosted_domain = lp->hosted_domain;
 	url = fed_oidc_authorize_url(&r);
-	set_flow(app, resp, json_pack("{s:s, s:i, s:s, s:s, s:s}", "p",
-				      lp->name, "k", GW_LOGIN_OIDC, "st",
-				      state, "n", nonce, "v", verifier));
-	gw_login_redirect(resp, url);
-	resp->status = 302;
+	if (url == NULL) {
+		log_warnx("login: %s: unusable authorization endpoint or "
+			  "scopes", lp->name);
+		gw_login_error(app, resp, NULL, 500, "InternalError",
+			       "This sign-in option is not set up correctly",
+			       "Tell your administrator (the details are in "
+			       "fedgate's log).");
+	} else {
+		set_flow(app, resp, json_pack("{s:s, s:i, s:s, s:s, s:s}",
+					      "p", lp->name, "k", GW_LOGIN_OIDC,
+					      "st", state, "n", nonce, "v",
+					      verifier));
+		gw_login_redirect(resp, url);
+		resp->status = 302;
+	}
 	free(url);
 	free(redir);
 	free(scope);

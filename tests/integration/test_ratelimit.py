@@ -1,18 +1,20 @@
-"""rate_limits against the real fedgate binary.
+"""rate_limits (token buckets) against the real fedgate binary.
 
-per_source_ip: the 6th STS request in a 2-second window is refused with
-Throttling (400, "Rate exceeded") in AWS's error shape, which boto3 parses
-(retries off); /authorize counts and is refused too; /healthz, /readyz and
-/metrics never are; the next window lets requests through again; the
-refusal is audited (reason rate_limited) and counted in /metrics.
+per_source_ip {requests 5, per_seconds 10}: a full bucket lets 5 STS
+requests through at once, the 6th is refused with Throttling (400, "Rate
+exceeded") in AWS's error shape, which boto3 parses (retries off);
+/authorize takes from the same bucket and is refused too; /healthz, /readyz
+and /metrics never are; one token comes back every 2 s (exactly one: the
+next request after it is refused again); the refusal is audited (reason
+rate_limited) and counted in /metrics. `burst` apart from the rate.
 per_provider: AssumeRoleWithWebIdentity is throttled for one provider
 while another provider's calls still succeed.
 Two instances on one real redis-server share the count; with Redis
 stopped, requests are let through (fail open) and counted as store errors.
 """
-import math
 import os
 import shutil
+import subprocess
 import tempfile
 import time
 import unittest
@@ -29,17 +31,13 @@ from test_redis import REDIS_BIN, RedisServer
 AWI = "AssumeRoleWithWebIdentity"
 
 
-def window_start(per_seconds, margin=0.05):
-    """Sleep until just after the next epoch-aligned window begins (the
-    server's windows are aligned the same way); returns its end."""
-    now = time.time()
-    start = math.ceil(now / per_seconds) * per_seconds
-    time.sleep(start - now + margin)
-    return start + per_seconds
+def sleep_until(t, margin=0.1):
+    time.sleep(max(0.0, t - time.monotonic()) + margin)
 
 
 class SourceIpCase(H.FedgateCase):
-    PER = 2
+    PER = 10            # 5 per 10 s: one token every 2 s
+    TOKEN = 2.0
 
     @classmethod
     def make_config(cls, fg_port, tmp, idp):
@@ -57,10 +55,11 @@ class SourceIpCase(H.FedgateCase):
         client = self._boto()
         token = self.idp.token("rsa1")
         self.assertEqual(self.fg.assume(token).status, 200)  # JWKS warm
-        end = window_start(self.PER)
+        time.sleep(self.TOKEN + 0.1)    # the bucket is full again
         for i in range(5):
             r = self.fg.assume(token, session=f"s{i}")
             self.assertEqual(r.status, 200, r)
+        emptied = time.monotonic()
         with self.assertRaises(ClientError) as cm:
             client.assume_role_with_web_identity(
                 RoleArn=H.ROLE_ARN, RoleSessionName="boto",
@@ -80,10 +79,15 @@ class SourceIpCase(H.FedgateCase):
         # Probes and metrics are never limited.
         for path in ("/healthz", "/readyz", "/metrics"):
             self.assertEqual(self.fg.get(path).status, 200, path)
-        self.assertLess(time.time(), end, "test too slow for its window")
-        time.sleep(max(0.0, end - time.time()) + 0.05)
+        self.assertLess(time.monotonic() - emptied, self.TOKEN,
+                        "test too slow for the bucket's refill")
+        # one token back after 2 s: one request, not a new window's five
+        sleep_until(emptied + self.TOKEN)
         r = self.fg.assume(token, session="after")
         self.assertEqual(r.status, 200, r)
+        expect_error(self, self.fg.assume(token, session="after2"),
+                     "Throttling", 400)
+        sleep_until(emptied + 2 * self.TOKEN)
         resp = client.assume_role_with_web_identity(
             RoleArn=H.ROLE_ARN, RoleSessionName="boto2",
             WebIdentityToken=token)
@@ -107,7 +111,7 @@ class SourceIpCase(H.FedgateCase):
 
 
 class ProviderCase(H.FedgateCase):
-    PER = 10
+    PER = 10            # 3 per 10 s: one token every 3.33 s
 
     @classmethod
     def make_config(cls, fg_port, tmp, idp):
@@ -137,10 +141,10 @@ class ProviderCase(H.FedgateCase):
         other_arn = f"arn:aws:iam::{H.ACCOUNT}:role/other-role"
         t1 = self.idp.token("rsa1")
         t2 = self.idp2.token("rsa1")
-        end = window_start(self.PER)
         for i in range(3):
             r = self.fg.assume(t1, session=f"a{i}")
             self.assertEqual(r.status, 200, r)
+        emptied = time.monotonic()
         msg, _ = expect_error(self, self.fg.assume(t1, session="a4"),
                               "Throttling", 400, token=t1)
         self.assertEqual(msg, "Rate exceeded")
@@ -155,12 +159,13 @@ class ProviderCase(H.FedgateCase):
         r = self.fg.sts({"Action": "GetCallerIdentity",
                          "Version": "2011-06-15"})
         self.assertNotEqual(r.error()[1], "Throttling")
-        self.assertLess(time.time(), end, "test too slow for its window")
+        self.assertLess(time.monotonic() - emptied, self.PER / 3,
+                        "test too slow for the bucket's refill")
         rec = H.audit_find(self.fg, lambda x: x.get("reason") ==
                            "rate_limited" and x.get("eventName") == AWI)
         self.assertIsNotNone(rec)
         self.assertEqual(rec["errorCode"], "Throttling")
-        time.sleep(max(0.0, end - time.time()) + 0.05)
+        sleep_until(emptied + self.PER / 3)
         self.assertEqual(self.fg.assume(t1, session="a5").status, 200)
 
 
@@ -173,8 +178,8 @@ def metric(fg, name):
 
 
 class RedisSharedCase(unittest.TestCase):
-    """fedgate A and B on one Redis: one per-IP budget for both."""
-    PER = 5
+    """fedgate A and B on one Redis: one per-IP bucket for both."""
+    PER = 20            # 4 per 20 s: one token every 5 s
 
     @classmethod
     def setUpClass(cls):
@@ -227,14 +232,27 @@ class RedisSharedCase(unittest.TestCase):
 
     def test_1_shared_count(self):
         token = self.idp.token("rsa1")
-        end = window_start(self.PER)
         for i, fg in enumerate((self.a, self.b, self.a, self.b)):
             r = fg.assume(token, session=f"s{i}")
             self.assertEqual(r.status, 200, r)
+        emptied = time.monotonic()
         for fg in (self.a, self.b):
             expect_error(self, fg.assume(token, session="over"),
                          "Throttling", 400)
-        self.assertLess(time.time(), end, "test too slow for its window")
+        self.assertLess(time.monotonic() - emptied, self.PER / 4,
+                        "test too slow for the bucket's refill")
+        # the refill is shared too: one token, used by B, then none for A
+        sleep_until(emptied + self.PER / 4)
+        self.assertEqual(self.b.assume(token, session="refill").status, 200)
+        expect_error(self, self.a.assume(token, session="over2"),
+                     "Throttling", 400)
+        cli = shutil.which("redis-cli")
+        if cli is not None:
+            keys = subprocess.run(
+                [cli, "-p", str(self.redis.port), "--scan", "--pattern",
+                 "fedgate:ratelimit:*"], capture_output=True, text=True,
+                timeout=10).stdout.split()
+            self.assertEqual(keys, ["fedgate:ratelimit:ip:127.0.0.1"])
 
     def test_2_redis_down_fails_open(self):
         token = self.idp.token("rsa1")
@@ -249,6 +267,26 @@ class RedisSharedCase(unittest.TestCase):
                 metric(self.a, "fedgate_store_errors_total") - before, 6)
         finally:
             self.redis.start()
+
+
+class BurstCase(H.FedgateCase):
+    """burst apart from the rate: 2 at once, then 1 per second."""
+
+    @classmethod
+    def make_config(cls, fg_port, tmp, idp):
+        return H.base_config(fg_port, tmp, idp, rate_limits={
+            "per_source_ip": {"requests": 1, "per_seconds": 1,
+                              "burst": 2}})
+
+    def test_burst(self):
+        probe = {"Action": "GetCallerIdentity", "Version": "2011-06-15"}
+        time.sleep(2.1)         # full: 2 tokens
+        got = [self.fg.sts(probe).error()[1] for _ in range(4)]
+        self.assertEqual(got[2:], ["Throttling", "Throttling"], got)
+        self.assertNotIn("Throttling", got[:2])
+        time.sleep(1.1)
+        self.assertNotEqual(self.fg.sts(probe).error()[1], "Throttling")
+        self.assertEqual(self.fg.sts(probe).error()[1], "Throttling")
 
 
 if __name__ == "__main__":

@@ -44,6 +44,11 @@ const shotsDir = params.shots || path.resolve('screenshots');
 const prefix = (params.prefix || flow || 'flow').replace(/[^A-Za-z0-9_.-]/g, '_');
 const out = { ok: false, flow, pages: [], screenshots: [] };
 let shotNo = 0;
+const t0 = Date.now();
+out.timing = [];
+function mark(what) {
+	out.timing.push(`${what}@${Date.now() - t0}`);
+}
 
 function cutQuery(u) {
 	try {
@@ -56,6 +61,7 @@ function cutQuery(u) {
 }
 
 async function snap(page, label) {
+	mark(label);
 	shotNo += 1;
 	const file = path.join(shotsDir, `${prefix}-${String(shotNo).padStart(2, '0')}-${label}.png`);
 	try {
@@ -132,6 +138,7 @@ async function idpLogin(page) {
 	await page.fill('input[name=password]', params.password || '');
 	const leave = page.waitForURL((u) => u.origin === new URL(base).origin, { timeout: STEP_TIMEOUT });
 	await page.press('input[name=password]', 'Enter');
+	mark('submitted');
 	if (params.expect_idp_error) {
 		await settle(page);
 		await snap(page, 'idp-error');
@@ -140,6 +147,7 @@ async function idpLogin(page) {
 		return;
 	}
 	await leave;
+	mark('left-idp');
 }
 
 // What fedgate shows after sign-in (or any fedgate page): its kind and data.

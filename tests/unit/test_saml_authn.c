@@ -496,24 +496,27 @@ test_authn_request_refused(void **state)
 	free(id);
 }
 
-/* Were lasso to sign with anything but RSA-SHA256 (its default is
- * RSA-SHA1), the request must be refused, not sent. */
+/* The query is RSA-SHA256 whatever lasso's own signature method says
+ * (its default is RSA-SHA1). */
 static void
-test_authn_request_sha1_refused(void **state)
+test_authn_request_ignores_lasso_sha1(void **state)
 {
 	LassoSignatureMethod saved = v_sp->server->signature_method;
 	struct core_err err = {0};
+	struct redirect r;
 	char *url = NULL, *id = NULL;
 	int rc;
 
 	(void)state;
 	v_sp->server->signature_method = LASSO_SIGNATURE_METHOD_RSA_SHA1;
-	rc = fed_saml_authn_request(v_sp, 0, NULL, &url, &id, &err);
+	rc = fed_saml_authn_request(v_sp, 0, "s", &url, &id, &err);
 	v_sp->server->signature_method = saved;
-	assert_int_equal(rc, -1);
-	assert_int_equal(err.code, CORE_EINTERNAL);
-	assert_null(url);
-	assert_null(id);
+	assert_int_equal(rc, 0);
+	redirect_parse(url, &r);
+	check_signature(&r);
+	redirect_free(&r);
+	free(url);
+	free(id);
 }
 
 #define N_THREADS 4
@@ -894,7 +897,7 @@ main(void)
 		cmocka_unit_test(test_authn_request_other_idp_no_relay),
 		cmocka_unit_test(test_authn_request_fresh_ids),
 		cmocka_unit_test(test_authn_request_refused),
-		cmocka_unit_test(test_authn_request_sha1_refused),
+		cmocka_unit_test(test_authn_request_ignores_lasso_sha1),
 		cmocka_unit_test(test_authn_request_threads),
 		cmocka_unit_test(test_json_round_trip_validated),
 		cmocka_unit_test(test_json_round_trip_edges),
