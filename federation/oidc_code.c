@@ -103,25 +103,25 @@ discovery_fail(struct core_err *err, const char *reason, const char *what)
 }
 
 /* OpenID Connect Discovery 1.0 §4.3: the issuer must be ours, exactly. */
-static int
-discovery_parse(const char *issuer, const char *url, const struct core_buf *b,
-		struct fed_oidc_endpoints *out, struct core_err *err)
+int
+fed_oidc_parse_discovery(const char *issuer, const char *body, size_t len,
+			 struct fed_oidc_endpoints *out, struct core_err *err)
 {
 	json_t *doc = NULL;
 	const char *iss, *az, *tok;
 	int rc = -1;
 
-	if (b->len > 0)
-		doc = json_loadb(b->data, b->len, JSON_REJECT_DUPLICATES, NULL);
+	if (body != NULL && len > 0 && len <= FED_OIDC_MAX_DISCOVERY)
+		doc = json_loadb(body, len, JSON_REJECT_DUPLICATES, NULL);
 	if (!json_is_object(doc)) {
-		log_warnx("%s: %s: not a JSON object", __func__, url);
+		log_warnx("%s: %s: not a JSON object", __func__, issuer);
 		discovery_fail(err, "discovery_invalid",
 			       "the discovery document is not a JSON object");
 		goto out;
 	}
 	iss = json_string_value(json_object_get(doc, "issuer"));
 	if (iss == NULL || strcmp(iss, issuer) != 0) {
-		log_warnx("%s: %s: issuer mismatch", __func__, url);
+		log_warnx("%s: %s: issuer mismatch", __func__, issuer);
 		discovery_fail(err, "issuer_mismatch",
 			       "the discovery document names another issuer");
 		goto out;
@@ -130,7 +130,7 @@ discovery_parse(const char *issuer, const char *url, const struct core_buf *b,
 	tok = json_string_value(json_object_get(doc, "token_endpoint"));
 	if (!endpoint_ok(az) || !endpoint_ok(tok)) {
 		log_warnx("%s: %s: endpoints missing, or not https (http only "
-			  "on loopback)", __func__, url);
+			  "on loopback)", __func__, issuer);
 		discovery_fail(err, "discovery_invalid", "authorization and "
 			       "token endpoints must be https URLs");
 		goto out;
@@ -172,7 +172,7 @@ fed_oidc_discover_endpoints(const char *issuer, int timeout_seconds,
 		free(url);
 		return -1;
 	}
-	rc = discovery_parse(issuer, url, &b, out, err);
+	rc = fed_oidc_parse_discovery(issuer, b.data, b.len, out, err);
 	core_buf_reset(&b);
 	free(url);
 	return rc;
@@ -339,18 +339,17 @@ oauth_error_text(const char *in, char out[OAUTH_ERROR_MAX + 1])
 }
 
 /* RFC 6749 §5.1 (200 + id_token) and §5.2 (4xx + error). */
-static int
-token_response(const struct core_buf *resp, long status, char **id_token,
-	       struct core_err *err)
+int
+fed_oidc_parse_token_response(const char *body, size_t len, long status,
+			      char **id_token, struct core_err *err)
 {
 	char code[OAUTH_ERROR_MAX + 1];
 	json_t *doc = NULL;
 	const char *s;
 	int rc = -1;
 
-	if (resp->len > 0)
-		doc = json_loadb(resp->data, resp->len, JSON_REJECT_DUPLICATES,
-				 NULL);
+	if (body != NULL && len > 0 && len <= FED_OIDC_MAX_TOKEN_RESPONSE)
+		doc = json_loadb(body, len, JSON_REJECT_DUPLICATES, NULL);
 	s = json_string_value(json_object_get(doc, "error"));
 	if (status >= 400 && status < 500 && json_is_object(doc) && s != NULL) {
 		oauth_error_text(s, code);
@@ -450,7 +449,8 @@ fed_oidc_exchange_code(const struct fed_oidc_code_exchange *x,
 				 FED_OIDC_MAX_TOKEN_RESPONSE, &resp, &status,
 				 err);
 	if (rc == 0) {
-		rc = token_response(&resp, status, id_token, err);
+		rc = fed_oidc_parse_token_response(resp.data, resp.len, status,
+						   id_token, err);
 		core_buf_wipe(&resp);
 	}
 	core_buf_wipe(&form);

@@ -136,6 +136,31 @@ int fed_fetch_keys(const char *issuer, const char *jwks_uri, int timeout,
 int fed_load_jwks_file(const char *path, int64_t now, struct fed_keyset **out,
 		       struct core_err *err);
 
+/* oidc_code.c: the pure parsing steps of the network calls (the fuzz
+ * target calls them without a network). */
+struct fed_oidc_endpoints;
+
+/**
+ * The token endpoint's answer (RFC 6749 §5.1/§5.2): body (len bytes, not
+ * NUL-terminated, more than FED_OIDC_MAX_TOKEN_RESPONSE refused) and the
+ * HTTP status. 0: *id_token set (malloc'd, caller wipes and frees). -1:
+ * *id_token untouched, err CORE_EIDP_REJECTED (4xx with "error") or
+ * CORE_EIDP_COMM (other status, not JSON, no id_token).
+ */
+int fed_oidc_parse_token_response(const char *body, size_t len,
+				  long http_status, char **id_token,
+				  struct core_err *err);
+
+/**
+ * A discovery document (body, len bytes, more than FED_OIDC_MAX_DISCOVERY
+ * refused) whose "issuer" must equal issuer exactly. 0: out's two
+ * endpoints set (malloc'd; fed_oidc_endpoints_clear). -1: out untouched,
+ * err CORE_EIDP_COMM.
+ */
+int fed_oidc_parse_discovery(const char *issuer, const char *body,
+			     size_t len, struct fed_oidc_endpoints *out,
+			     struct core_err *err);
+
 /* presets.c */
 enum fed_preset {
 	FED_PRESET_GENERIC = 0,

@@ -231,9 +231,11 @@ sp_metadata_build(const struct fed_saml *s)
 	    "xmlns:md=\"urn:oasis:names:tc:SAML:2.0:metadata\" "
 	    "xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\" entityID=\"");
 	core_buf_put_xml(&b, s->entity_id);
-	core_buf_puts(&b, "\"><md:SPSSODescriptor AuthnRequestsSigned=\"false\""
+	/* With a key (saml_sp requires cert and key together) every
+	 * AuthnRequest is signed (saml_authn.c): IdPs may insist on it. */
+	core_buf_printf(&b, "\"><md:SPSSODescriptor AuthnRequestsSigned=\"%s\""
 	    " WantAssertionsSigned=\"true\" protocolSupportEnumeration=\""
-	    FED_SAML_NS_SAMLP "\">");
+	    FED_SAML_NS_SAMLP "\">", s->cert_b64 != NULL ? "true" : "false");
 	if (s->cert_b64 != NULL) {
 		md_key(&b, "signing", s->cert_b64);
 		md_key(&b, "encryption", s->cert_b64);

@@ -152,8 +152,9 @@ authn_precheck(const struct fed_saml *s, size_t i, const char *relay_state,
 		return -1;
 	}
 	if (!sp_can_sign(s)) {
-		core_err_set(err, CORE_ECONFIG, "config", "saml_sp: key_file "
-		    "and cert_file are required to send AuthnRequests");
+		core_err_set(err, CORE_ECONFIG, "config", "saml_sp: an RSA "
+		    "key_file and a cert_file are required to send "
+		    "AuthnRequests");
 		return -1;
 	}
 	if (!fed_saml_idp_can_sso(s, i)) {
@@ -272,7 +273,7 @@ query_sign(EVP_PKEY *key, const char *prefix, const char *query)
 	size_t siglen = 0;
 	char *b64 = NULL, *esc = NULL, *url = NULL;
 
-	if (ctx == NULL || EVP_DigestSignInit(ctx, NULL, EVP_sha1(), NULL,
+	if (ctx == NULL || EVP_DigestSignInit(ctx, NULL, EVP_sha256(), NULL,
 	    key) != 1 || EVP_DigestSign(ctx, NULL, &siglen,
 	    (const unsigned char *)tbs, strlen(tbs)) != 1)
 		goto out;

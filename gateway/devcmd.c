@@ -27,12 +27,18 @@ static const char dev_yaml[] =
     "store: memory\n"
     "clock_skew_seconds: 60\n"
     "audit_log: stdout\n"
+    "login: {title: \"fedgate dev\"}\n"
+    "accounts: {\"000000000000\": dev, \"111111111111\": sandbox}\n"
     "providers:\n"
     "  - name: dev\n"
     "    type: oidc\n"
     "    issuer: http://127.0.0.1:%1$d/dev/idp\n"
     "    audiences: [\"" GW_DEVIDP_AUDIENCE "\"]\n"
     "    jwks_min_refetch_seconds: 1\n"
+    "    login:\n"
+    "      client_id: " GW_DEVIDP_AUDIENCE "\n"
+    "      display_name: \"Dev sign-in (any name)\"\n"
+    "      initials: DEV\n"
     "roles:\n"
     "  - name: dev-role\n"
     "    max_session_duration: 43200\n"
@@ -69,7 +75,26 @@ static const char dev_yaml[] =
     "        Statement:\n"
     "          - Effect: Allow\n"
     "            Action: [s3:PutObject, s3:GetObject]\n"
-    "            Resource: \"arn:aws:s3:::uploads/${127.0.0.1:%1$d/dev/idp:sub}/*\"\n";
+    "            Resource: \"arn:aws:s3:::uploads/${127.0.0.1:%1$d/dev/idp:sub}/*\"\n"
+    "  - name: readonly\n"
+    "    account_id: \"111111111111\"\n"
+    "    max_session_duration: 14400\n"
+    "    trust_policy:\n"
+    "      Version: \"2012-10-17\"\n"
+    "      Statement:\n"
+    "        - Sid: DevIssuer\n"
+    "          Effect: Allow\n"
+    "          Principal: {Federated: \"arn:aws:iam::111111111111:oidc-provider/127.0.0.1:%1$d/dev/idp\"}\n"
+    "          Action: sts:AssumeRoleWithWebIdentity\n"
+    "          Condition:\n"
+    "            StringEquals: {\"127.0.0.1:%1$d/dev/idp:aud\": \"" GW_DEVIDP_AUDIENCE "\"}\n"
+    "    policies:\n"
+    "      read:\n"
+    "        Version: \"2012-10-17\"\n"
+    "        Statement:\n"
+    "          - Effect: Allow\n"
+    "            Action: [\"s3:Get*\", \"s3:List*\", \"sts:GetCallerIdentity\"]\n"
+    "            Resource: \"*\"\n";
 
 char *
 gw_dev_config(int port, const char *state_dir)
@@ -105,6 +130,10 @@ print_instructions(struct gw_app *app, struct gw_server *srv, void *arg)
 		"--role-session-name phone --web-identity-token "
 		"\"$(curl -s -G '%1$s/dev/idp/token' -d sub=user-42 "
 		"--data-urlencode 'claims={\"app\":\"photos\"}')\"\n\n"
+		"Sign in with a browser: %1$s/login\n"
+		"(the built-in issuer's sign-in page takes any name), or "
+		"from a terminal:\n\n"
+		"  fedgate login --url %1$s --format env\n\n"
 		"Decision traces of trust policies are logged below. Ctrl-C stops.\n\n",
 		url, app->conf->state_dir);
 }

@@ -1,8 +1,10 @@
 /* gateway/devidp.h - the built-in development OIDC issuer (`fedgate dev`)
  *
  * Serves discovery, a JWKS and a token-minting endpoint under /dev/idp on
- * the gateway itself, so a newcomer can exchange a token with no IdP.
- * Exists only in dev mode, which listens on loopback only.
+ * the gateway itself, so a newcomer can exchange a token with no IdP, and
+ * the OIDC authorization-code flow with PKCE (a sign-in form where any
+ * name works) so the login page works end to end. Exists only in dev
+ * mode, which listens on loopback only.
  */
 #ifndef GW_DEVIDP_H
 #define GW_DEVIDP_H
@@ -18,7 +20,15 @@ struct gw_devidp;
 struct gw_devidp *gw_devidp_new(const char *public_url);
 void gw_devidp_free(struct gw_devidp *d);
 
-/** Serve GET /dev/idp/.well-known/openid-configuration, /jwks, /token. */
+/**
+ * Serve /dev/idp/...: GET .well-known/openid-configuration, /jwks, /token
+ * (mint); GET/POST /authorize (sign-in form; the only client is
+ * fedgate-dev and the only redirect_uri public_url + "/oidc/callback",
+ * PKCE S256 required; codes live 60 s, single use, at most 1000
+ * outstanding); POST /oauth/token (grant_type=authorization_code; OAuth
+ * JSON errors, invalid_grant for a bad, reused or expired code or a
+ * verifier that does not match).
+ */
 void gw_devidp_handle(struct gw_devidp *d, const struct gw_req *req,
 		      struct gw_resp *resp);
 

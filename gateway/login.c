@@ -741,6 +741,9 @@ gw_login_route(struct gw_app *app, struct gw_req *req, struct gw_resp *resp)
 		gw_web_credentials(app, req, resp);
 	else if (is(req, "POST", "/logout"))
 		gw_web_logout(app, req, resp);
+	else if (is(req, "GET", "/credentials") || is(req, "GET", "/logout"))
+		/* A reload or a bookmark: issuing and signing out are POSTs. */
+		gw_login_redirect(resp, "/roles");
 	else
 		return 0;
 	return 1;

@@ -42,6 +42,7 @@
 #include "core/secret.h"
 #include "core/timeutil.h"
 #include "gateway/form.h"
+#include "gateway/logincmd_int.h"
 
 #define LOGIN_STATE_BYTES 16
 #define LOGIN_VERIFIER_BYTES 32
@@ -67,11 +68,6 @@ struct login_opts {
 	int no_browser;
 	int no_cache;
 	long timeout;
-};
-
-struct login_creds {
-	char *akid, *secret, *token;
-	int64_t expires;
 };
 
 /* One connection to the loopback listener, until its request is read. */
@@ -341,8 +337,8 @@ json_field(json_t *doc, const char *name)
 }
 
 /* The redeem response (also the cache file's content). 0 or -1. */
-static int
-creds_parse(const char *buf, size_t len, struct login_creds *c)
+int
+gw_login_creds_parse(const char *buf, size_t len, struct login_creds *c)
 {
 	json_t *doc = json_loadb(buf, len, JSON_REJECT_DUPLICATES, NULL);
 	json_t *ver = json_object_get(doc, "Version");
@@ -380,8 +376,8 @@ print_sanitized(FILE *fp, const char *s)
 }
 
 /* {"Error":{"Code":..,"Message":..}}; 0 if it was one and was printed. */
-static int
-print_server_error(const char *buf, size_t len)
+int
+gw_login_print_server_error(const char *buf, size_t len)
 {
 	json_t *doc = json_loadb(buf, len, JSON_REJECT_DUPLICATES, NULL);
 	json_t *e = json_object_get(doc, "Error");
@@ -627,7 +623,7 @@ cache_read(int dfd, const char *name, struct login_creds *c)
 		goto out;
 	}
 	if (read_all(fd, buf, LOGIN_MAX_RESPONSE, &len) == -1 ||
-	    creds_parse(buf, len, c) == -1)
+	    gw_login_creds_parse(buf, len, c) == -1)
 		goto out;
 	if (c->expires - core_now() <= LOGIN_CACHE_MIN_LEFT) {
 		creds_clear(c);
@@ -751,8 +747,8 @@ conn_reply(struct login_conn *c, int status)
  * The request line of c->buf: 200 with *code set (malloc'd) for
  * GET /callback?code=..&state=.. carrying our state, else 400/404.
  */
-static int
-callback_check(const char *req, const char *state, char **code)
+int
+gw_login_callback_check(const char *req, const char *state, char **code)
 {
 	const char *target, *tend, *q, *st, *cv;
 	struct core_err err = {0};
@@ -836,7 +832,7 @@ conn_read(struct login_conn *c, char **code, const char *state)
 			return 0;
 		status = 400;
 	} else
-		status = callback_check(c->buf, state, code);
+		status = gw_login_callback_check(c->buf, state, code);
 	conn_reply(c, status);
 	return status == 200 ? 1 : -1;
 }
@@ -1057,7 +1053,7 @@ redeem(const struct login_opts *o, const char *code, const char *verifier,
 			rb.toobig ? "response too large" :
 			curl_easy_strerror(cc));
 	else if (status == 200 && rb.b.data != NULL &&
-		 creds_parse(rb.b.data, rb.b.len, c) == 0) {
+		 gw_login_creds_parse(rb.b.data, rb.b.len, c) == 0) {
 		if (c->expires <= core_now()) {
 			fprintf(stderr, LOGIN_PREFIX "the server sent "
 				"credentials that have already expired\n");
@@ -1068,7 +1064,7 @@ redeem(const struct login_opts *o, const char *code, const char *verifier,
 		fprintf(stderr, LOGIN_PREFIX "redeem %s: malformed "
 			"credentials in the response\n", url);
 	else if (rb.b.data == NULL ||
-		 print_server_error(rb.b.data, rb.b.len) == -1)
+		 gw_login_print_server_error(rb.b.data, rb.b.len) == -1)
 		fprintf(stderr, LOGIN_PREFIX "redeem %s: HTTP %ld\n", url,
 			status);
 out:

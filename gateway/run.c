@@ -66,6 +66,14 @@ warn_restart_only(const struct gw_conf *cur, const struct gw_conf *next)
 	if (!listen_same(cur, next))
 		log_warnx("reload: listen changed; it takes effect at the next "
 			  "restart (still listening on the old addresses)");
+	if ((cur->metrics_listen.host == NULL) !=
+	    (next->metrics_listen.host == NULL) ||
+	    (cur->metrics_listen.host != NULL &&
+	     (cur->metrics_listen.port != next->metrics_listen.port ||
+	      strcmp(cur->metrics_listen.host,
+		     next->metrics_listen.host) != 0)))
+		log_warnx("reload: metrics_listen changed; it takes effect at "
+			  "the next restart");
 	if (cur->threads != next->threads)
 		log_warnx("reload: threads changed; it takes effect at the "
 			  "next restart");

@@ -88,9 +88,9 @@ gw_web_seal(const struct gw_app *app, enum gw_web_cookie kind, json_t *obj)
 }
 
 /* The value of cookie name in the Cookie header(s); NULL if absent. */
-static const char *
-cookie_find(const struct gw_req *req, const char *name, char *buf,
-	    size_t size)
+const char *
+gw_cookie_find(const struct gw_req *req, const char *name, char *buf,
+	       size_t size)
 {
 	size_t nlen = strlen(name);
 
@@ -131,7 +131,7 @@ gw_web_open(const struct gw_app *app, enum gw_web_cookie kind,
 	json_t *obj = NULL;
 
 	cookie_name(app, kind, name, sizeof(name));
-	if (cookie_find(req, name, value, sizeof(value)) == NULL)
+	if (gw_cookie_find(req, name, value, sizeof(value)) == NULL)
 		return NULL;
 	z = core_unseal(app->keyring, purposes[kind], value, strlen(value),
 			&zlen);
@@ -266,7 +266,7 @@ gw_websess_read(struct gw_app *app, const struct gw_req *req,
 	memset(ws, 0, sizeof(*ws));
 	cookie_name(app, GW_COOKIE_SESSION, name, sizeof(name));
 	if (o == NULL)
-		why = cookie_find(req, name, value, sizeof(value)) != NULL &&
+		why = gw_cookie_find(req, name, value, sizeof(value)) != NULL &&
 		      value[0] != '\0' ? "tampered" : "no_session";
 	else if (session_from_json(ws, o) == -1)
 		why = "tampered";

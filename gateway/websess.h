@@ -57,6 +57,15 @@ char *gw_web_seal(const struct gw_app *app, enum gw_web_cookie kind,
 json_t *gw_web_open(const struct gw_app *app, enum gw_web_cookie kind,
 		    const struct gw_req *req);
 
+/**
+ * The value of cookie name (exact, case-sensitive) in req's Cookie
+ * header(s), the first one found, copied into buf (size bytes, NUL
+ * included) and returned; NULL when absent, when a header exceeds 16 KiB
+ * (skipped), or when the value does not fit buf. Untrusted input.
+ */
+const char *gw_cookie_find(const struct gw_req *req, const char *name,
+			   char *buf, size_t size);
+
 /** Set-Cookie for kind (HttpOnly, Path=/, Secure + __Host- over https). */
 void gw_web_set_cookie(const struct gw_app *app, struct gw_resp *resp,
 		       enum gw_web_cookie kind, const char *value,

@@ -68,6 +68,7 @@ dict_for() {
 	fuzz_policy) set -- "$2" policy.dict json.dict ;;
 	fuzz_conf) set -- "$2" conf.dict policy.dict json.dict ;;
 	fuzz_form) set -- "$2" form.dict ;;
+	fuzz_login) set -- "$2" login.dict form.dict json.dict ;;
 	*) set -- "$2" "${1#fuzz_}.dict" ;;
 	esac
 	_dict_out=$1

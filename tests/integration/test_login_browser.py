@@ -127,7 +127,7 @@ def saml_role(acct, name, acs):
                 "Condition": {"StringEquals": {"SAML:aud": acs}}}]}}
 
 
-def oidc_role(acct, name, hp, group, max_session=7200):
+def oidc_role(acct, name, hp, group, max_session=7200, client_id=CLIENT_ID):
     return {"name": name, "account_id": acct,
             "max_session_duration": max_session,
             "trust_policy": {"Version": "2012-10-17", "Statement": [{
@@ -136,7 +136,7 @@ def oidc_role(acct, name, hp, group, max_session=7200):
                               f"oidc-provider/{hp}"},
                 "Action": "sts:AssumeRoleWithWebIdentity",
                 "Condition": {
-                    "StringEquals": {f"{hp}:aud": CLIENT_ID},
+                    "StringEquals": {f"{hp}:aud": client_id},
                     "ForAnyValue:StringEquals": {f"{hp}:groups": group}}}]}}
 
 
@@ -177,13 +177,16 @@ class OidcProvider:
         return self
 
     def stop(self):
-        if self.proc is not None and self.proc.poll() is None:
+        if self.proc is None:
+            return
+        if self.proc.poll() is None:
             self.proc.terminate()
             try:
                 self.proc.wait(5)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(5)
+        self.proc.stdout.close()
 
     def logs(self, limit=3000):
         try:
@@ -262,6 +265,8 @@ class LoginCase(H.FedgateCase):
     login page offers both."""
     idp_running = False
     start_fedgate = False
+    use_ssp = True
+    client_id = CLIENT_ID
 
     @classmethod
     def setUpClass(cls):
@@ -274,6 +279,9 @@ class LoginCase(H.FedgateCase):
         cls.ssp = cls.op = None
         cls.acs = cls.fg.url + "/saml/acs"
         cls.shots = artifacts_dir()
+        if not _ready.get("cleaned"):     # this run's pictures only
+            shutil.rmtree(cls.shots, ignore_errors=True)
+            _ready["cleaned"] = True
         os.makedirs(cls.shots, exist_ok=True)
         try:
             cls.op = OidcProvider(cls.tmp, cls.fg.url + "/oidc/callback")
@@ -291,6 +299,8 @@ class LoginCase(H.FedgateCase):
                             "-keyout", cls.sp_key, "-out", cls.sp_cert],
                            check=True, capture_output=True, timeout=60)
             os.chmod(cls.sp_key, 0o600)
+            if not cls.use_ssp:
+                cls.ssp_missing = "not used by this class"
             if not cls.ssp_missing:
                 cls.start_ssp()
             cls.fg.config = cls.login_config()
@@ -327,14 +337,18 @@ class LoginCase(H.FedgateCase):
         hp = cls.op.host_path
         providers = [{
             "name": OIDC_PROVIDER, "type": "oidc", "issuer": cls.op.issuer,
-            "audiences": [CLIENT_ID], "algorithms": ["RS256"],
-            "login": {"client_id": CLIENT_ID,
-                      "client_secret_file": cls.secret_file,
+            "audiences": [cls.client_id], "algorithms": ["RS256"],
+            "login": {"client_id": cls.client_id,
                       "display_name": "Corporate sign-in",
                       "initials": "CS"}}]
-        roles = [oidc_role(ACCT_A, "oidc-admin", hp, "admins", 3600),
-                 oidc_role(ACCT_B, "oidc-dev", hp, "dev"),
-                 oidc_role(ACCT_A, "oidc-root", hp, "root")]
+        if cls.client_id == CLIENT_ID:
+            providers[0]["login"]["client_secret_file"] = cls.secret_file
+        roles = [oidc_role(ACCT_A, "oidc-admin", hp, "admins", 3600,
+                           cls.client_id),
+                 oidc_role(ACCT_B, "oidc-dev", hp, "dev",
+                           client_id=cls.client_id),
+                 oidc_role(ACCT_A, "oidc-root", hp, "root",
+                           client_id=cls.client_id)]
         if cls.ssp is not None:
             providers.append({
                 "name": SAML_PROVIDER, "type": "saml",
@@ -482,8 +496,10 @@ class LoginCase(H.FedgateCase):
                         set(c["copy_buttons"]), c["copy_buttons"])
 
     def issued(self):
+        """Audit records of credentials really issued (not refusals)."""
         return [r for r in self.fg.audit_records()
-                if r.get("eventName") in ISSUE_EVENTS]
+                if r.get("eventName") in ISSUE_EVENTS and
+                (r.get("responseElements") or {}).get("credentials")]
 
     def events(self, name):
         return [r for r in self.fg.audit_records()
@@ -530,6 +546,18 @@ class TestLoginPages(LoginCase):
         self.assertEqual(r.headers.get("x-frame-options"), "DENY")
         self.assertNotRegex(text, r"(src|href)=\"https?://")
         self.assert_not_signed_in(self.fg.get("/roles"))
+        # in the browser, without JavaScript: the buttons, and an error
+        # page a newcomer can read (a callback with no flow of this browser)
+        out = self.browser("visit", no_js=True, paths=[
+            "/login", "/oidc/callback?code=abc&state=def", "/roles"])
+        login, err, roles = out["visited"]
+        self.assertEqual((login["kind"], login["status"]), ("login", 200))
+        self.assertFalse(login["signed_in"])
+        self.assertEqual(err["kind"], "error", err)
+        self.assertIn(err["status"], (400, 403))
+        self.assertTrue(err["error"]["title"] and err["error"]["message"])
+        self.assertRegex(err["error"]["code"], r"\A[A-Z][A-Za-z]+\Z")
+        self.assertEqual((roles["path"], roles["kind"]), ("/login", "login"))
 
     def test_saml_sp_initiated_picker_credentials_refresh_logout(self):
         """alice (four roles in two accounts) via SimpleSAMLphp's login
@@ -585,7 +613,10 @@ class TestLoginPages(LoginCase):
         self.assertFalse(out["signed_out"]["signed_in"])
         self.assertEqual(out["after_logout"]["path"], "/login",
                          out["after_logout"])
-        self.assertEqual(out["console_errors"], [])
+        # no CSP violation or script error on fedgate's own pages
+        self.assertEqual([e for e in out["console_errors"]
+                          if e["url"].startswith(self.fg.url) and
+                          not e["url"].endswith("/favicon.ico")], [])
         # audit: login, role choice, two issues, logout; no secrets
         self.assertEqual(len(self.events("WebLogin")), n_login + 1)
         sel = [r for r in self.events("WebRoleSelected")
@@ -644,8 +675,10 @@ class TestLoginPages(LoginCase):
                if c["process"]["AccessKeyId"] in json.dumps(r)]
         self.assertEqual(len(rec), 1, rec)
 
-    def test_oidc_one_role_skips_picker(self):
-        out = self.oidc_flow("web", "erin")
+    def test_oidc_one_role_skips_picker_without_js(self):
+        """erin's groups admit one role: the credentials page straight
+        after sign-in; with JavaScript off, as the pages promise."""
+        out = self.oidc_flow("web", "erin", no_js=True)
         land = out["landing"]
         self.assertEqual(land["kind"], "credentials", land)
         self.check_credentials_page(
@@ -660,6 +693,20 @@ class TestLoginPages(LoginCase):
         self.assertTrue(out.get("idp_error"))
         self.assertFalse([p for p in out["pages"]
                           if p["url"].startswith(self.fg.url + "/oidc")])
+
+
+class TestPublicClient(LoginCase):
+    """A provider login: block with no client secret: the public client
+    fedgate-public, PKCE alone binds the code to this browser."""
+    use_ssp = False
+    client_id = "fedgate-public"
+
+    def test_public_client_code_pkce(self):
+        out = self.oidc_flow("web", "dana", role_arn=OIDC_DEV)
+        self.assertEqual(out["landing"]["kind"], "roles", out["landing"])
+        self.check_credentials_page(
+            out["credentials"], assumed(ACCT_B, "oidc-dev",
+                                        "dana@example.com"), 3600)
 
 
 class TestLoginRefusals(LoginCase):
@@ -913,10 +960,16 @@ class TestLoginCli(LoginCase):
         self.check_creds(creds, assumed(ACCT_A, "oidc-admin",
                                         "dana@example.com"), 3600)
         self.assertNotIn(creds["SecretAccessKey"], stderr)
-        # the code the browser carried is single use (redeemed already)
+        # the code the browser carried is worthless to anyone else: the
+        # CLI redeemed it once, and it is bound to the CLI's verifier
+        self.assertEqual(out["cli_callback"].get("state"),
+                         q["cli_state"][0])
         r = Web(self.fg).post("/login/cli/redeem", {
-            "code": "x" * 40, "code_verifier": "y" * 43})
-        self.assertGreaterEqual(r.status, 400)
+            "code": out["cli_callback"]["code"],
+            "code_verifier": H.b64url(os.urandom(32))})
+        self.assertIn(r.status, (400, 403), r)
+        self.assertTrue(json.loads(r.body)["Error"]["Code"], r)
+        self.assertNotIn("ASIA", r.text())
         # again: the cached result, no browser
         os.unlink(self.url_file)
         t0 = time.monotonic()

@@ -21,6 +21,8 @@
 //   session  sign in; returns the landing page (kind, csrf) and cookies
 //   cli      open "start" (the URL `fedgate login` printed), sign in,
 //            confirm form#cli-send, wait for the CLI's loopback page
+//   visit    open each of "paths" on fedgate, signed out, and read it
+// "no_js": true runs any flow with JavaScript disabled.
 //
 // IdP sign-in ("idp": "ssp" or "oidc", "user", "password"): fills the
 // SimpleSAMLphp or oidc_provider.mjs login form; an IdP that still has a
@@ -173,7 +175,7 @@ async function readPage(page, label) {
 	p.signed_in = (await page.$('form#logout')) !== null;
 	p.csrf = await page.$eval('input[name=csrf]', (i) => i.value).catch(() => null);
 	p.title = await page.title();
-	await snap(page, label || p.kind);
+	await snap(page, label ? `${label}-${p.kind}` : p.kind);
 	return p;
 }
 
@@ -255,7 +257,7 @@ async function flowWeb(page, context) {
 	}
 	if (p.kind === 'roles' && params.role_arn) {
 		await chooseRole(page, params.role_arn, params.duration);
-		p = await readPage(page, 'credentials');
+		p = await readPage(page, 'chosen');
 		out.chosen = p;
 	}
 	if (p.kind === 'credentials') {
@@ -309,8 +311,10 @@ async function flowCapture(page, context) {
 	await cdp.send('Fetch.enable', { patterns: [
 		{ urlPattern: `${base}${stop}*`, requestStage: 'Request' }] });
 	await signIn(page);
-	out.request = await Promise.race([hit, new Promise((_, rej) =>
-		setTimeout(() => rej(new Error(`no request to ${stop}`)), STEP_TIMEOUT))]);
+	let timer;
+	out.request = await Promise.race([hit, new Promise((_, rej) => {
+		timer = setTimeout(() => rej(new Error(`no request to ${stop}`)), STEP_TIMEOUT);
+	})]).finally(() => clearTimeout(timer));
 	out.cookies = await context.cookies(base);
 }
 
@@ -324,7 +328,7 @@ async function flowCli(page) {
 	if (!params.start)
 		throw new Error('cli needs start (the URL fedgate login opened)');
 	await signIn(page);
-	const p = await readPage(page, 'cli-confirm');
+	const p = await readPage(page, 'cli');
 	out.landing = p;
 	if (p.kind !== 'cli-confirm')
 		throw new Error(`expected the CLI confirm page, got ${p.kind} at ${p.path}`);
@@ -339,12 +343,25 @@ async function flowCli(page) {
 	]);
 	await settle(page).catch(() => {});
 	const r = await respP.catch(() => null);
+	out.cli_callback = Object.fromEntries(new URL(page.url()).searchParams);
 	out.cli_page = { url: cutQuery(page.url()), status: r ? r.status() : null,
 		text: (await page.textContent('body').catch(() => '') || '').trim().slice(0, 500) };
 	await snap(page, 'cli-done');
 }
 
-const flows = { web: flowWeb, capture: flowCapture, session: flowSession, cli: flowCli };
+// Open each of params.paths on fedgate (no sign-in) and read what it shows.
+async function flowVisit(page) {
+	out.visited = [];
+	for (const [i, p] of (params.paths || []).entries()) {
+		const r = await page.goto(`${base}${p}`, { timeout: STEP_TIMEOUT });
+		const seen = await readPage(page, `visit${i + 1}`);
+		seen.status = r ? r.status() : null;
+		out.visited.push(seen);
+	}
+}
+
+const flows = { web: flowWeb, capture: flowCapture, session: flowSession, cli: flowCli,
+	visit: flowVisit };
 
 async function main() {
 	if (!flows[flow])
@@ -355,7 +372,7 @@ async function main() {
 	const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
 	try {
 		const context = await browser.newContext({ viewport: { width: 1100, height: 800 },
-			locale: 'en-US', timezoneId: 'UTC' });
+			locale: 'en-US', timezoneId: 'UTC', javaScriptEnabled: !params.no_js });
 		const page = await context.newPage();
 		page.setDefaultTimeout(STEP_TIMEOUT);
 		page.on('response', (r) => {
@@ -366,7 +383,8 @@ async function main() {
 		out.console_errors = [];
 		page.on('console', (m) => {
 			if (m.type() === 'error')
-				out.console_errors.push(m.text().slice(0, 300));
+				out.console_errors.push({ url: cutQuery(m.location().url || page.url()),
+					text: m.text().slice(0, 300) });
 		});
 		try {
 			await flows[flow](page, context);

@@ -35,7 +35,8 @@
 #define SP_ID "urn:fedgate:sp"
 #define ACS "https://fedgate.example.test/saml/acs"
 #define IDP_SSO "https://idp.example.test/saml/sso"
-#define ENTRA_SSO "https://sts.windows.net/9188040d-6c67-4c5b-b112-36a304b66dad/sso"
+#define ENTRA_SSO "https://sts.windows.net/" \
+	"9188040d-6c67-4c5b-b112-36a304b66dad/sso"
 #define SIGALG "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"
 #define NS_SAMLP "urn:oasis:names:tc:SAML:2.0:protocol"
 #define NS_SAML "urn:oasis:names:tc:SAML:2.0:assertion"
@@ -722,7 +723,8 @@ test_json_round_trip_edges(void **state)
 }
 
 #define GOOD_ATTRS "[{\"name\":\"g\",\"values\":[\"a\",\"b\"]}]"
-#define GOOD_HEAD "\"idp_name\":\"i\",\"issuer\":\"x\",\"assertion_id\":\"_a\"," \
+#define GOOD_HEAD "\"idp_name\":\"i\",\"issuer\":\"x\"," \
+	"\"assertion_id\":\"_a\"," \
 	"\"name_id\":\"n\",\"name_id_format\":null,\"recipient\":\"r\"," \
 	"\"not_on_or_after\":100,\"session_not_on_or_after\":0"
 #define GOOD_JSON "{" GOOD_HEAD ",\"in_response_to\":null,\"attrs\":" \
