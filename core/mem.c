@@ -233,6 +233,25 @@ core_utf8_seq_len(const unsigned char *p)
 	return 0;
 }
 
+int
+core_buf_put_pct(struct core_buf *b, const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s;
+	     p != NULL && *p != '\0'; p++) {
+		int r;
+
+		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+		    (*p >= '0' && *p <= '9') || *p == '-' || *p == '.' ||
+		    *p == '_' || *p == '~')
+			r = core_buf_append(b, p, 1);
+		else
+			r = core_buf_printf(b, "%%%02X", *p);
+		if (r == -1)
+			return -1;
+	}
+	return 0;
+}
+
 /* JSON string body; invalid UTF-8 becomes U+FFFD so every line parses. */
 int
 core_buf_put_json(struct core_buf *b, const char *s)

@@ -45,6 +45,9 @@ size_t core_utf8_seq_len(const unsigned char *p);
 /** Append s as the inside of a JSON string (no quotes added); invalid
  * UTF-8 bytes become U+FFFD. */
 int core_buf_put_json(struct core_buf *b, const char *s);
+/** Append s percent-encoded: RFC 3986 unreserved characters pass, every
+ * other byte becomes %XX (URL query values and path segments). */
+int core_buf_put_pct(struct core_buf *b, const char *s);
 /** Take ownership of data (caller frees); b is reset to empty. */
 char *core_buf_steal(struct core_buf *b);
 void core_buf_reset(struct core_buf *b);

@@ -532,20 +532,6 @@ codes_take(struct gw_devidp *d, const char *code, struct dev_code *out)
 	return found >= 0 ? 0 : -1;
 }
 
-/* RFC 3986 unreserved characters pass; everything else is %XX. */
-static void
-put_pct(struct core_buf *b, const char *s)
-{
-	for (const unsigned char *p = (const unsigned char *)s; *p != '\0';
-	     p++) {
-		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
-		    (*p >= '0' && *p <= '9') || strchr("-._~", *p) != NULL)
-			core_buf_append(b, p, 1);
-		else
-			core_buf_printf(b, "%%%02X", *p);
-	}
-}
-
 /* The form was submitted: issue a code and send the browser back. */
 static void
 authorize_post(struct gw_devidp *d, const struct gw_form *f,
@@ -596,9 +582,9 @@ authorize_post(struct gw_devidp *d, const struct gw_form *f,
 	core_buf_init(&loc, 0);
 	core_buf_puts(&loc, d->callback);
 	core_buf_puts(&loc, "?code=");
-	put_pct(&loc, code);
+	core_buf_put_pct(&loc, code);
 	core_buf_puts(&loc, "&state=");
-	put_pct(&loc, gw_form_get(f, "state"));
+	core_buf_put_pct(&loc, gw_form_get(f, "state"));
 	core_secret_free(code, strlen(code));
 	free(resp->location);
 	resp->location = core_buf_steal(&loc);

@@ -61,20 +61,6 @@ html_put(struct core_buf *b, const char *s, int keep_nl)
 	core_buf_append(b, run, (size_t)((const char *)p - run));
 }
 
-/* One path segment of a URL: RFC 3986 unreserved characters pass. */
-static void
-url_segment_put(struct core_buf *b, const char *s)
-{
-	for (const unsigned char *p = (const unsigned char *)s;
-	     p != NULL && *p != '\0'; p++) {
-		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
-		    (*p >= '0' && *p <= '9') || strchr("-._~", *p) != NULL)
-			core_buf_append(b, p, 1);
-		else
-			core_buf_printf(b, "%%%02X", *p);
-	}
-}
-
 /*
  * The page formatter. %s: escaped string (NULL is ""), %m: the same but
  * newlines kept, %r: raw markup (literals of this file only), %u: URL
@@ -95,7 +81,7 @@ html(struct core_buf *b, const char *fmt, ...)
 		case 's': html_put(b, va_arg(ap, const char *), 0); break;
 		case 'm': html_put(b, va_arg(ap, const char *), 1); break;
 		case 'r': core_buf_puts(b, va_arg(ap, const char *)); break;
-		case 'u': url_segment_put(b, va_arg(ap, const char *)); break;
+		case 'u': core_buf_put_pct(b, va_arg(ap, const char *)); break;
 		case 'd': core_buf_printf(b, "%d", va_arg(ap, int)); break;
 		default: core_buf_puts(b, "%"); break;
 		}
