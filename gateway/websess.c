@@ -231,7 +231,9 @@ session_from_json(struct gw_websess *ws, json_t *o)
 	if (copy_str(ws->sid, sizeof(ws->sid), o, "sid") == -1 ||
 	    copy_str(ws->csrf, sizeof(ws->csrf), o, "csrf") == -1 ||
 	    copy_str(ws->provider, sizeof(ws->provider), o, "p") == -1 ||
-	    !json_is_integer(kind) || !json_is_integer(iat) ||
+	    !json_is_integer(kind) || (json_integer_value(kind) !=
+	    GW_LOGIN_OIDC && json_integer_value(kind) != GW_LOGIN_SAML) ||
+	    !json_is_integer(iat) ||
 	    !json_is_integer(seen) || user == NULL || id == NULL)
 		return -1;
 	ws->kind = (int)json_integer_value(kind);

@@ -192,6 +192,20 @@ is_web_url(const char *u)
 			     strncmp(u, "http://", 7) == 0);
 }
 
+/* Discovery §4.3: "issuer" is exactly ours, not ours plus \u0000 + more. */
+static int
+issuer_exact(const char *in, size_t len)
+{
+	json_t *doc = json_loadb(in, len, 0, NULL);
+	json_t *iss = json_object_get(doc, "issuer");
+	int ok = json_is_string(iss) &&
+	    json_string_length(iss) == strlen(FUZZ_ISSUER) &&
+	    strcmp(json_string_value(iss), FUZZ_ISSUER) == 0;
+
+	json_decref(doc);
+	return ok;
+}
+
 static void
 fuzz_discovery(const char *in, size_t len)
 {
@@ -200,7 +214,7 @@ fuzz_discovery(const char *in, size_t len)
 
 	if (fed_oidc_parse_discovery(FUZZ_ISSUER, in, len, &ep, &err) == 0) {
 		if (!is_web_url(ep.authorization_endpoint) ||
-		    !is_web_url(ep.token_endpoint))
+		    !is_web_url(ep.token_endpoint) || !issuer_exact(in, len))
 			abort();
 		fed_oidc_endpoints_clear(&ep);
 	} else if (ep.authorization_endpoint != FUZZ_POISON ||
