@@ -597,8 +597,10 @@ class TestLoginPages(LoginCase):
         c = out["credentials"]
         self.check_credentials_page(
             c, assumed(ACCT_B, "ssp-readonly", "alice@example.com"), 900)
-        self.assertNotEqual(c["countdown"], c.get("countdown_later"),
+        ticks = c["countdown_ticks"]
+        self.assertNotEqual(ticks[0], ticks[1],
                             "the countdown does not tick (fedgate.js)")
+        self.assertRegex(ticks[1], r"\bmin\b")
         # refresh: new keys for the same role, no new IdP login
         ref = out["refreshed"]
         self.assertEqual(ref["kind"], "credentials", ref)
@@ -690,7 +692,9 @@ class TestLoginPages(LoginCase):
         out = self.browser("web", provider=OIDC_PROVIDER, idp="oidc",
                            user="dana", password="wrong",
                            expect_idp_error=True)
-        self.assertTrue(out.get("idp_error"))
+        self.assertTrue(out["idp_error"]["at_idp"], out["idp_error"])
+        self.assertIn("Wrong username or password",
+                      out["idp_error"]["message"] or "")
         self.assertFalse([p for p in out["pages"]
                           if p["url"].startswith(self.fg.url + "/oidc")])
 

@@ -138,16 +138,16 @@ async function idpLogin(page) {
 	await snap(page, `idp-${params.idp || 'login'}`);
 	await user.fill(params.user || '');
 	await page.fill('input[name=password]', params.password || '');
+	if (params.expect_idp_error) {
+		await Promise.all([page.waitForNavigation({ timeout: STEP_TIMEOUT }),
+			page.press('input[name=password]', 'Enter')]);
+		out.idp_error = { at_idp: !onFedgate(page), message: await textOf(page, '#login-error') };
+		await snap(page, 'idp-error');
+		return;
+	}
 	const leave = page.waitForURL((u) => u.origin === new URL(base).origin, { timeout: STEP_TIMEOUT });
 	await page.press('input[name=password]', 'Enter');
 	mark('submitted');
-	if (params.expect_idp_error) {
-		await settle(page);
-		await snap(page, 'idp-error');
-		out.idp_error = true;
-		leave.catch(() => {});
-		return;
-	}
 	await leave;
 	mark('left-idp');
 }
@@ -263,8 +263,10 @@ async function flowWeb(page, context) {
 	if (p.kind === 'credentials') {
 		out.credentials = p.credentials;
 		if (params.countdown) {
-			await page.waitForTimeout(1300);
-			out.credentials.countdown_later = await textOf(page, 'span#countdown');
+			// two readings of the script's own ticks, 2 s apart
+			out.credentials.countdown_ticks = [await textOf(page, 'span#countdown')];
+			await page.waitForTimeout(2100);
+			out.credentials.countdown_ticks.push(await textOf(page, 'span#countdown'));
 		}
 		if (params.copy) {
 			await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: base });
