@@ -708,6 +708,15 @@ oidc_callback(struct gw_app *app, struct gw_req *req, struct gw_resp *resp)
 	json_decref(flow);
 }
 
+/* The user declined to send credentials to the CLI: forget the hand-off
+ * (the CLI times out on its own), back to the ordinary role list. */
+static void
+cancel_cli(struct gw_app *app, struct gw_resp *resp)
+{
+	gw_login_redirect(resp, "/roles");
+	gw_web_clear_cookie(app, resp, GW_COOKIE_CLI);
+}
+
 /* ---- router ---- */
 
 static int
@@ -728,6 +737,8 @@ gw_login_route(struct gw_app *app, struct gw_req *req, struct gw_resp *resp)
 		login_page(app, req, resp);
 	else if (is(req, "POST", "/login/cli/redeem"))
 		gw_web_cli_redeem(app, req, resp);
+	else if (is(req, "GET", "/login/cli/cancel"))
+		cancel_cli(app, resp);
 	else if (strncmp(req->path, "/login/", 7) == 0 &&
 		 strcmp(req->method, "GET") == 0)
 		start_login(app, req, resp);

@@ -718,13 +718,23 @@ conn_reply(struct login_conn *c, int status)
 {
 	const char *reason = status == 200 ? "OK" :
 	    status == 404 ? "Not Found" : "Bad Request";
+	/* Styled inline: this page comes from the CLI, not from fedgate, so
+	 * fedgate's stylesheet is another origin; the CSP allows only this. */
 	const char *body = status == 200 ?
-	    "<!doctype html><html><head><meta charset=\"utf-8\">"
-	    "<title>fedgate</title></head><body><p>Signed in &mdash; you can "
-	    "close this tab and return to the terminal.</p></body></html>\n" :
+	    "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+	    "<meta name=\"viewport\" content=\"width=device-width\">"
+	    "<title>Signed in - fedgate</title><style>"
+	    "body{font:16px/1.5 system-ui,sans-serif;background:#f3f4f8;"
+	    "color:#111827;display:flex;justify-content:center;margin:0}"
+	    "div{background:#fff;border:1px solid #d9dce3;border-radius:12px;"
+	    "margin-top:12vh;padding:28px 32px;max-width:30em}"
+	    "h1{font-size:1.5em;margin:0 0 .4em}p{margin:0;color:#4b5563}"
+	    "</style></head><body><div><h1>&#10003; Signed in</h1><p>"
+	    "The credentials went to the fedgate command in your terminal. "
+	    "You can close this tab.</p></div></body></html>\n" :
 	    status == 404 ? "<!doctype html><p>Not found.</p>\n" :
 	    "<!doctype html><p>Bad request.</p>\n";
-	char resp[1024];
+	char resp[2048];
 	int n;
 
 	n = snprintf(resp, sizeof(resp),
@@ -733,6 +743,8 @@ conn_reply(struct login_conn *c, int status)
 		     "Content-Length: %zu\r\n"
 		     "Cache-Control: no-store\r\n"
 		     "Referrer-Policy: no-referrer\r\n"
+		     "Content-Security-Policy: default-src 'none'; "
+		     "style-src 'unsafe-inline'; frame-ancestors 'none'\r\n"
 		     "X-Content-Type-Options: nosniff\r\n"
 		     "Connection: close\r\n\r\n%s",
 		     status, reason, strlen(body), body);

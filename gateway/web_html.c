@@ -560,7 +560,7 @@ gw_html_cli_confirm(struct core_buf *b, const struct gw_page *pg,
 		"<input type=\"hidden\" name=\"cli\" value=\"1\">"
 		"<div class=\"actions\"><button type=\"submit\" class=\"btn\">"
 		"Send to fedgate CLI</button><a class=\"btn ghost\" "
-		"href=\"/roles\">Cancel</a></div></form>\n</div>\n", duration);
+		"href=\"/login/cli/cancel\">Cancel</a></div></form>\n</div>\n", duration);
 	page_end(b);
 }
 

@@ -347,6 +347,37 @@ class DevMode(unittest.TestCase):
             self.assertNotIn(creds["SessionToken"], l)
             self.assertNotIn(creds["SecretAccessKey"], l)
 
+    def test_cli_hand_off_confirm_and_cancel(self):
+        """A role picked during a CLI hand-off needs a confirmation;
+        Cancel forgets the hand-off and the ordinary picker comes back."""
+        _, challenge = pkce_pair()
+        start = ("/login?cli_port=45678&cli_state=" + b64url(os.urandom(16))
+                 + "&cli_challenge=" + challenge)
+        b, page = self.sign_in(start=start)
+        self.assertIn("fedgate-cli", b.cookies)
+        self.assertIn("fedgate CLI", page)
+        choose = [f for f in forms(page)
+                  if f["fields"].get("role_arn") == DEV_ROLE]
+        status, hdrs, page = b.post("/credentials", {
+            "csrf": choose[0]["fields"]["csrf"], "role_arn": DEV_ROLE,
+            "duration": "3600"})
+        # Not issued yet: the confirm page, the only one allowed to send
+        # the browser to 127.0.0.1.
+        self.assertEqual(status, 200, page)
+        self.assertIn('id="cli-send"', page)
+        self.assertIn("127.0.0.1:45678", page)
+        self.assertNotIn("cred-process", page)
+        self.assertIn("http://127.0.0.1:*",
+                      hdrs["Content-Security-Policy"])
+        status, hdrs, _ = b.get("/login/cli/cancel")
+        self.assertEqual(status, 303)
+        self.assertEqual(hdrs["Location"], "/roles")
+        self.assertNotIn("fedgate-cli", b.cookies)
+        status, hdrs, page = b.get("/roles")
+        self.assertEqual(status, 200)
+        self.assertNotIn("fedgate CLI", page)
+        self.assertNotIn("127.0.0.1:*", hdrs["Content-Security-Policy"])
+
     def test_sign_in_with_extra_claims_admits_mobile_role(self):
         _, page = self.sign_in(user="user-7", email="",
                                claims='{"app": "photos"}')

@@ -434,7 +434,7 @@ class TestLoginFlow(LoginCase):
         status, r, body = self.get(cb)
         self.assertEqual(status, 200)
         self.assertIn("Signed in", body)
-        self.assertIn("close this tab and return to the terminal", body)
+        self.assertIn("You can close this tab", body)
         self.assertEqual(r.getheader("Cache-Control"), "no-store")
         self.assertEqual(r.getheader("Connection"), "close")
         self.assertTrue(r.getheader("Content-Type").startswith("text/html"))
