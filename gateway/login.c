@@ -449,6 +449,17 @@ signed_in(struct gw_app *app, struct gw_req *req, struct gw_resp *resp,
 	struct gw_websess ws;
 	struct core_err err = {0};
 
+	/* NULL: the identity has more than the session format holds. */
+	if (identity == NULL) {
+		core_err_set(&err, CORE_EVALIDATION, "identity_too_large",
+			     "The identity provider sent more claims or "
+			     "attributes than a browser session can hold");
+		gw_login_audit(app, req, "WebLogin", NULL, NULL, &err);
+		gw_login_error(app, resp, NULL, 400, "IdentityTooLarge",
+			       "Your sign-in is too large for a browser "
+			       "session", err.msg);
+		return;
+	}
 	gw_websess_init(&ws, provider, kind, user, identity, core_now());
 	free(identity);
 	if (gw_websess_write(app, resp, &ws, core_now(), &err) == -1) {

@@ -61,6 +61,7 @@ need_session(struct gw_app *app, struct gw_req *req, struct gw_resp *resp,
 	int r = gw_websess_read(app, req, &c->ws, core_now(), &err);
 
 	memset(&c->wi, 0, sizeof(c->wi));
+	c->have_ws = 0;		/* call_clear reads it on every path */
 	if (r == -1) {
 		gw_login_error(app, resp, NULL, 503, "ServiceUnavailable",
 			       "Temporarily unavailable",

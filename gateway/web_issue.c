@@ -172,6 +172,32 @@ saml_admits(struct gw_app *app, const struct gw_req *req,
 	return -1;
 }
 
+/*
+ * The sign-in must still be one the running config accepts: a provider (or
+ * its login block) removed on reload ends its browsers' sessions, as the
+ * STS API stops taking its tokens; an OIDC identity must still be for the
+ * provider's client and in its hosted domain (both may change on reload).
+ */
+static int
+login_still_enabled(const struct gw_app *app, const struct gw_web_identity *wi)
+{
+	const struct gw_login_provider *lp =
+	    gw_conf_find_login(app->conf, wi->provider);
+	const struct fed_identity *id = wi->oidc;
+	const char *hd;
+
+	if (lp == NULL || (int)lp->kind != wi->kind)
+		return 0;
+	if (id == NULL)
+		return 1;
+	hd = fed_identity_claim(id, "hd");
+	return id->provider_name != NULL &&
+	       strcmp(id->provider_name, lp->name) == 0 &&
+	       id->audience != NULL && strcmp(id->audience, lp->client_id) == 0 &&
+	       (lp->hosted_domain == NULL ||
+		(hd != NULL && strcmp(hd, lp->hosted_domain) == 0));
+}
+
 static int
 admits(struct gw_app *app, const struct gw_req *req,
        const struct gw_web_identity *wi, const struct gw_role *role,
@@ -180,6 +206,11 @@ admits(struct gw_app *app, const struct gw_req *req,
 	memset(out, 0, sizeof(*out));
 	out->role = role;
 	out->max_duration = role->max_session_duration;
+	if (!login_still_enabled(app, wi)) {
+		core_err_set(err, CORE_EACCESS, "provider_not_enabled",
+			     "This sign-in's provider is no longer enabled");
+		return -1;
+	}
 	if (wi->oidc != NULL)
 		return oidc_admits(app, req, wi->oidc, role, now, err);
 	return saml_admits(app, req, wi, role, out->principal_arn,
@@ -259,6 +290,16 @@ issue_saml(const struct gw_web_identity *wi, const struct gw_web_role *wr,
 	return 0;
 }
 
+static size_t
+session_tag_bytes(const struct fed_session *s)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < s->n_tags; i++)
+		n += strlen(s->tags[i].key) + strlen(s->tags[i].value);
+	return n;
+}
+
 int
 gw_web_issue(struct gw_app *app, const struct gw_req *req,
 	     const struct gw_web_identity *wi, const char *role_arn,
@@ -291,6 +332,9 @@ gw_web_issue(struct gw_app *app, const struct gw_req *req,
 	if (wi->oidc != NULL)
 		issue_oidc(app, wi, role, d, now, s);
 	else if (issue_saml(wi, &wr, d, now, s, err) == -1)
+		return -1;
+	/* The STS API refuses tags beyond the packed allotment: so here. */
+	if (gw_sts_packed_size(NULL, NULL, 0, session_tag_bytes(s), err) < 0)
 		return -1;
 	*token = fed_mint_seal(app->keyring, s, err);
 	return *token == NULL ? -1 : 0;
