@@ -43,6 +43,7 @@
 struct login_endpoints {
 	struct fed_oidc_endpoints ep;
 	int64_t fetched_at;
+	int fetching;			/* one refetch at a time */
 };
 
 struct gw_login {
@@ -259,47 +260,70 @@ login_page(struct gw_app *app, struct gw_req *req, struct gw_resp *resp)
 
 /* ---- GET /login/<provider> ---- */
 
-/* The provider's endpoints: configured, or discovered and cached. */
+/* Copy the endpoints to use: configured ones win over discovered ones. */
+static void
+endpoints_copy(const struct gw_login_provider *lp,
+	       const struct fed_oidc_endpoints *found,
+	       struct fed_oidc_endpoints *out)
+{
+	out->authorization_endpoint = core_xstrdup(
+	    lp->authorization_endpoint != NULL ? lp->authorization_endpoint :
+	    found->authorization_endpoint);
+	out->token_endpoint = core_xstrdup(lp->token_endpoint != NULL ?
+	    lp->token_endpoint : found->token_endpoint);
+}
+
+/*
+ * The provider's endpoints: configured, or discovered and cached for
+ * ENDPOINTS_TTL. The lock is never held across the network: while one
+ * request refetches, the others keep using the last good endpoints, and
+ * a failed refetch keeps them too.
+ */
 static int
 oidc_endpoints(struct gw_app *app, const struct gw_login_provider *lp,
 	       struct fed_oidc_endpoints *out, struct core_err *err)
 {
 	struct gw_login *l = app->login;
 	struct login_endpoints *le = &l->eps[lp - app->conf->logins];
+	struct fed_oidc_endpoints fresh = {0};
 	int64_t now = core_now();
-	int rc = 0;
+	int have, refetch;
 
 	memset(out, 0, sizeof(*out));
 	if (lp->authorization_endpoint != NULL && lp->token_endpoint != NULL) {
-		out->authorization_endpoint =
-		    core_xstrdup(lp->authorization_endpoint);
-		out->token_endpoint = core_xstrdup(lp->token_endpoint);
+		endpoints_copy(lp, &fresh, out);
 		return 0;
 	}
 	pthread_mutex_lock(&l->lock);
-	if (le->ep.token_endpoint == NULL ||
-	    now - le->fetched_at > ENDPOINTS_TTL) {
-		struct fed_oidc_endpoints fresh;
-
-		if (fed_oidc_discover_endpoints(lp->issuer,
-		    lp->http_timeout_seconds, &fresh, err) == 0) {
-			fed_oidc_endpoints_clear(&le->ep);
-			le->ep = fresh;
-			le->fetched_at = now;
-		} else if (le->ep.token_endpoint == NULL) {
-			rc = -1;	/* keep serving the last good ones */
-		}
-	}
-	if (rc == 0) {
-		out->authorization_endpoint = core_xstrdup(
-		    lp->authorization_endpoint != NULL ?
-		    lp->authorization_endpoint :
-		    le->ep.authorization_endpoint);
-		out->token_endpoint = core_xstrdup(lp->token_endpoint != NULL ?
-		    lp->token_endpoint : le->ep.token_endpoint);
-	}
+	have = le->ep.token_endpoint != NULL;
+	refetch = !le->fetching && (!have || now - le->fetched_at > ENDPOINTS_TTL);
+	if (refetch)
+		le->fetching = 1;
+	else if (have)
+		endpoints_copy(lp, &le->ep, out);
 	pthread_mutex_unlock(&l->lock);
-	return rc;
+	if (!refetch && have)
+		return 0;
+	if (!refetch) {
+		core_err_set(err, CORE_EIDP_COMM, "discovery_pending",
+			     "the provider's discovery document is being fetched");
+		return -1;
+	}
+	if (fed_oidc_discover_endpoints(lp->issuer, lp->http_timeout_seconds,
+					&fresh, err) == -1)
+		fed_oidc_endpoints_clear(&fresh);
+	pthread_mutex_lock(&l->lock);
+	le->fetching = 0;
+	if (fresh.token_endpoint != NULL) {
+		fed_oidc_endpoints_clear(&le->ep);
+		le->ep = fresh;
+		le->fetched_at = now;
+	}
+	have = le->ep.token_endpoint != NULL;
+	if (have)
+		endpoints_copy(lp, &le->ep, out);
+	pthread_mutex_unlock(&l->lock);
+	return have ? 0 : -1;
 }
 
 static char *
@@ -730,6 +754,23 @@ cancel_cli(struct gw_app *app, struct gw_resp *resp)
 
 /* ---- router ---- */
 
+/*
+ * The per-source-IP limit of the STS API also covers the sign-in steps
+ * that make fedgate work (AuthnRequest signing, assertion validation,
+ * token endpoint calls). 1: throttled, resp is a page saying so.
+ */
+static int
+throttled(struct gw_app *app, struct gw_req *req, struct gw_resp *resp)
+{
+	if (gw_ratelimit_request(app, req, "WebLogin", resp) == 0)
+		return 0;
+	gw_login_error(app, resp, NULL, 429, "Throttling",
+		       "Too many sign-in attempts",
+		       "Too many requests came from your address. Wait a "
+		       "minute and try again.");
+	return 1;
+}
+
 static int
 is(const struct gw_req *req, const char *method, const char *path)
 {
@@ -751,12 +792,16 @@ gw_login_route(struct gw_app *app, struct gw_req *req, struct gw_resp *resp)
 	else if (is(req, "GET", "/login/cli/cancel"))
 		cancel_cli(app, resp);
 	else if (strncmp(req->path, "/login/", 7) == 0 &&
-		 strcmp(req->method, "GET") == 0)
-		start_login(app, req, resp);
-	else if (is(req, "POST", "/saml/acs"))
-		saml_acs(app, req, resp);
-	else if (is(req, "GET", "/oidc/callback"))
-		oidc_callback(app, req, resp);
+		 strcmp(req->method, "GET") == 0) {
+		if (!throttled(app, req, resp))
+			start_login(app, req, resp);
+	} else if (is(req, "POST", "/saml/acs")) {
+		if (!throttled(app, req, resp))
+			saml_acs(app, req, resp);
+	} else if (is(req, "GET", "/oidc/callback")) {
+		if (!throttled(app, req, resp))
+			oidc_callback(app, req, resp);
+	}
 	else if (is(req, "GET", "/roles"))
 		gw_web_roles(app, req, resp);
 	else if (is(req, "POST", "/credentials"))

@@ -341,6 +341,50 @@ class OidcLogin(OidcBase):
         self.assertIsNotNone(rec, "the refused issue is not audited")
 
 
+class ThrottledLogin(OidcBase):
+    """The STS API's per-source-IP limit covers the sign-in steps."""
+
+    @classmethod
+    def make_config(cls, fg_port, tmp, idp):
+        cfg = super().make_config(fg_port, tmp, idp)
+        cfg["rate_limits"] = {"per_source_ip": {"requests": 3,
+                                                "per_seconds": 3600}}
+        return cfg
+
+    def test_sign_in_steps_are_throttled_with_a_page(self):
+        for _ in range(3):
+            self.start()
+        r = self.req("GET", "/login/corp")
+        self.assertEqual(r.status, 429, r)
+        self.assertEqual(error_code(r), "Throttling")
+        self.assertTrue(r.headers["content-type"].startswith("text/html"))
+        self.assertNotIn("location", r.headers)
+        r = self.req("GET", "/oidc/callback?code=x&state=y")
+        self.assertEqual(r.status, 429, r)
+        # The page that lists the providers is not a sign-in step.
+        self.assertEqual(self.req("GET", "/login").status, 200)
+
+
+class DiscoveryCache(OidcBase):
+    """Discovered endpoints are reused: an IdP down after the first
+    sign-in does not stop fedgate from sending browsers to it."""
+
+    def test_idp_down_keeps_last_discovered_endpoints(self):
+        q1, _ = self.start()
+        self.idp.stop()
+        try:
+            t0 = time.time()
+            r = self.req("GET", "/login/corp")
+            self.assertEqual(r.status, 302, r)
+            self.assertLess(time.time() - t0, 2.0)
+            loc = urllib.parse.urlsplit(r.headers["location"])
+            q2 = dict(urllib.parse.parse_qsl(loc.query))
+            self.assertNotEqual(q1["state"], q2["state"])
+            self.assertEqual(q1["client_id"], q2["client_id"])
+        finally:
+            self.idp.start()
+
+
 class ReloadLogin(OidcBase):
     """Web sessions after a SIGHUP that changes the login providers: what
     the STS API stops accepting, the browser stops issuing too."""
