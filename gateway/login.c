@@ -1,4 +1,6 @@
-/* gateway/login.c - the login page: routes and the sign-in flows
+/* gateway/login.c - the login page: routes, /login, the sign-in flows'
+ * shared half (flow cookie, the new web session); the protocol halves are
+ * login_oidc.c and login_saml.c
  *
  * A sign-in starts at GET /login/<provider>: fedgate seals what it must
  * check on the way back (OIDC state, nonce, PKCE verifier; SAML request ID
@@ -10,47 +12,25 @@
  */
 #include "gateway/login.h"
 
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
 
-#include "core/log.h"
 #include "core/mem.h"
 #include "core/secret.h"
 #include "core/timeutil.h"
-#include "federation/oidc.h"
 #include "federation/oidc_code.h"
-#include "federation/saml.h"
-#include "federation/saml_authn.h"
 #include "gateway/app.h"
 #include "gateway/audit.h"
 #include "gateway/conf.h"
 #include "gateway/login_int.h"
-#include "gateway/metrics.h"
 #include "gateway/ratelimit.h"
-#include "gateway/saml_claims.h"
 #include "gateway/web_html.h"
-#include "gateway/web_issue.h"
 #include "gateway/websess.h"
 
-#define ENDPOINTS_TTL 3600	/* discovered OIDC endpoints are reused 1 h */
 #define CLI_STATE_MAX 128
-
-/* Discovered authorization/token endpoints, per login provider. */
-struct login_endpoints {
-	struct fed_oidc_endpoints ep;
-	int64_t fetched_at;
-	int fetching;			/* one refetch at a time */
-};
-
-struct gw_login {
-	pthread_mutex_t lock;
-	struct login_endpoints *eps;	/* parallel to conf->logins */
-	size_t n;
-};
 
 struct gw_login *
 gw_login_new(const struct gw_conf *conf)
@@ -260,91 +240,8 @@ login_page(struct gw_app *app, struct gw_req *req, struct gw_resp *resp)
 
 /* ---- GET /login/<provider> ---- */
 
-/* Copy the endpoints to use: configured ones win over discovered ones. */
-static void
-endpoints_copy(const struct gw_login_provider *lp,
-	       const struct fed_oidc_endpoints *found,
-	       struct fed_oidc_endpoints *out)
-{
-	out->authorization_endpoint = core_xstrdup(
-	    lp->authorization_endpoint != NULL ? lp->authorization_endpoint :
-	    found->authorization_endpoint);
-	out->token_endpoint = core_xstrdup(lp->token_endpoint != NULL ?
-	    lp->token_endpoint : found->token_endpoint);
-}
-
-/*
- * The provider's endpoints: configured, or discovered and cached for
- * ENDPOINTS_TTL. The lock is never held across the network: while one
- * request refetches, the others keep using the last good endpoints, and
- * a failed refetch keeps them too.
- */
-static int
-oidc_endpoints(struct gw_app *app, const struct gw_login_provider *lp,
-	       struct fed_oidc_endpoints *out, struct core_err *err)
-{
-	struct gw_login *l = app->login;
-	struct login_endpoints *le = &l->eps[lp - app->conf->logins];
-	struct fed_oidc_endpoints fresh = {0};
-	int64_t now = core_now();
-	int have, refetch;
-
-	memset(out, 0, sizeof(*out));
-	if (lp->authorization_endpoint != NULL && lp->token_endpoint != NULL) {
-		endpoints_copy(lp, &fresh, out);
-		return 0;
-	}
-	pthread_mutex_lock(&l->lock);
-	have = le->ep.token_endpoint != NULL;
-	refetch = !le->fetching && (!have || now - le->fetched_at > ENDPOINTS_TTL);
-	if (refetch)
-		le->fetching = 1;
-	else if (have)
-		endpoints_copy(lp, &le->ep, out);
-	pthread_mutex_unlock(&l->lock);
-	if (!refetch && have)
-		return 0;
-	if (!refetch) {
-		core_err_set(err, CORE_EIDP_COMM, "discovery_pending",
-			     "the provider's discovery document is being fetched");
-		return -1;
-	}
-	if (fed_oidc_discover_endpoints(lp->issuer, lp->http_timeout_seconds,
-					&fresh, err) == -1)
-		fed_oidc_endpoints_clear(&fresh);
-	pthread_mutex_lock(&l->lock);
-	le->fetching = 0;
-	if (fresh.token_endpoint != NULL) {
-		fed_oidc_endpoints_clear(&le->ep);
-		le->ep = fresh;
-		le->fetched_at = now;
-	}
-	have = le->ep.token_endpoint != NULL;
-	if (have)
-		endpoints_copy(lp, &le->ep, out);
-	pthread_mutex_unlock(&l->lock);
-	return have ? 0 : -1;
-}
-
-static char *
-redirect_uri(const struct gw_app *app)
-{
-	return core_xasprintf("%s/oidc/callback", app->conf->public_url);
-}
-
-static char *
-scope_string(const struct gw_login_provider *lp)
-{
-	struct core_buf b;
-
-	core_buf_init(&b, 4096);
-	for (size_t i = 0; i < lp->n_scopes; i++)
-		core_buf_printf(&b, "%s%s", i ? " " : "", lp->scopes[i]);
-	return core_buf_steal(&b);
-}
-
-static void
-set_flow(struct gw_app *app, struct gw_resp *resp, json_t *flow)
+void
+gw_login_set_flow(struct gw_app *app, struct gw_resp *resp, json_t *flow)
 {
 	char *v;
 
@@ -356,93 +253,6 @@ set_flow(struct gw_app *app, struct gw_resp *resp, json_t *flow)
 				  GW_WEB_FLOW_SECONDS);
 	free(v);
 	json_decref(flow);
-}
-
-static void
-start_oidc(struct gw_app *app, struct gw_resp *resp,
-	   const struct gw_login_provider *lp)
-{
-	struct fed_oidc_endpoints ep;
-	struct fed_oidc_authz_request r = {0};
-	struct core_err err = {0};
-	char state[48], nonce[48], verifier[FED_PKCE_LEN + 1];
-	char challenge[FED_PKCE_LEN + 1];
-	char *url, *redir, *scope;
-
-	if (oidc_endpoints(app, lp, &ep, &err) == -1) {
-		log_warnx("login: %s: %s", lp->name, err.msg);
-		gw_login_error(app, resp, NULL, 502, "IDPCommunicationError",
-			       "The sign-in service cannot be reached",
-			       "fedgate could not read the identity "
-			       "provider's configuration. Try again in a "
-			       "minute; if it persists, tell your "
-			       "administrator.");
-		return;
-	}
-	gw_web_random(state, sizeof(state), 32);
-	gw_web_random(nonce, sizeof(nonce), 32);
-	fed_pkce_verifier(verifier);
-	fed_pkce_challenge(verifier, challenge);
-	redir = redirect_uri(app);
-	scope = scope_string(lp);
-	r.authorization_endpoint = ep.authorization_endpoint;
-	r.client_id = lp->client_id;
-	r.redirect_uri = redir;
-	r.scope = scope;
-	r.state = state;
-	r.nonce = nonce;
-	r.code_challenge = challenge;
-	r.hosted_domain = lp->hosted_domain;
-	url = fed_oidc_authorize_url(&r);
-	if (url == NULL) {
-		log_warnx("login: %s: unusable authorization endpoint or "
-			  "scopes", lp->name);
-		gw_login_error(app, resp, NULL, 500, "InternalError",
-			       "This sign-in option is not set up correctly",
-			       "Tell your administrator (the details are in "
-			       "fedgate's log).");
-	} else {
-		set_flow(app, resp, json_pack("{s:s, s:i, s:s, s:s, s:s}",
-					      "p", lp->name, "k", GW_LOGIN_OIDC,
-					      "st", state, "n", nonce, "v",
-					      verifier));
-		gw_login_redirect(resp, url);
-		resp->status = 302;
-	}
-	free(url);
-	free(redir);
-	free(scope);
-	fed_oidc_endpoints_clear(&ep);
-}
-
-static void
-start_saml(struct gw_app *app, struct gw_resp *resp,
-	   const struct gw_login_provider *lp)
-{
-	struct core_err err = {0};
-	char relay[32];
-	char *url = NULL, *rid = NULL;
-	int i = app->saml != NULL ? fed_saml_idp_index(app->saml, lp->name) : -1;
-
-	gw_web_random(relay, sizeof(relay), 16);
-	if (i < 0 || fed_saml_authn_request(app->saml, (size_t)i, relay, &url,
-					    &rid, &err) == -1) {
-		log_warnx("login: %s: %s", lp->name,
-			  i < 0 ? "no such SAML provider" : err.msg);
-		gw_login_error(app, resp, NULL, 500, "InternalError",
-			       "This sign-in option is not set up correctly",
-			       "fedgate cannot send you to this identity "
-			       "provider. Tell your administrator (the "
-			       "details are in fedgate's log).");
-		return;
-	}
-	set_flow(app, resp, json_pack("{s:s, s:i, s:s, s:s}", "p", lp->name,
-				      "k", GW_LOGIN_SAML, "rid", rid, "rs",
-				      relay));
-	gw_login_redirect(resp, url);
-	resp->status = 302;
-	free(url);
-	free(rid);
 }
 
 static void
@@ -459,15 +269,15 @@ start_login(struct gw_app *app, struct gw_req *req, struct gw_resp *resp)
 		return;
 	}
 	if (lp->kind == GW_LOGIN_OIDC)
-		start_oidc(app, resp, lp);
+		gw_login_start_oidc(app, resp, lp);
 	else
-		start_saml(app, resp, lp);
+		gw_login_start_saml(app, resp, lp);
 }
 
 /* ---- the way back: a validated identity becomes a web session ---- */
 
-static void
-signed_in(struct gw_app *app, struct gw_req *req, struct gw_resp *resp,
+void
+gw_login_signed_in(struct gw_app *app, struct gw_req *req, struct gw_resp *resp,
 	  const char *provider, int kind, const char *user, char *identity)
 {
 	struct gw_websess ws;
@@ -501,8 +311,8 @@ signed_in(struct gw_app *app, struct gw_req *req, struct gw_resp *resp,
 }
 
 /* A failed way back: audit the reason, show a page that says what to do. */
-static void
-login_failed(struct gw_app *app, struct gw_req *req, struct gw_resp *resp,
+void
+gw_login_failed(struct gw_app *app, struct gw_req *req, struct gw_resp *resp,
 	     int status, const struct core_err *err, const char *code,
 	     const char *message)
 {
@@ -511,8 +321,8 @@ login_failed(struct gw_app *app, struct gw_req *req, struct gw_resp *resp,
 		       message);
 }
 
-static int
-flow_str_eq(json_t *flow, const char *key, const char *value)
+int
+gw_login_flow_eq(json_t *flow, const char *key, const char *value)
 {
 	const char *s = json_string_value(json_object_get(flow, key));
 
@@ -521,8 +331,8 @@ flow_str_eq(json_t *flow, const char *key, const char *value)
 }
 
 /* The flow cookie, if it is unexpired and of this kind. */
-static json_t *
-open_flow(struct gw_app *app, const struct gw_req *req, int kind)
+json_t *
+gw_login_open_flow(struct gw_app *app, const struct gw_req *req, int kind)
 {
 	json_t *f = gw_web_open(app, GW_COOKIE_FLOW, req);
 
@@ -533,214 +343,6 @@ open_flow(struct gw_app *app, const struct gw_req *req, int kind)
 		f = NULL;
 	}
 	return f;
-}
-
-/* ---- POST /saml/acs ---- */
-
-static int
-saml_check_relay(struct gw_req *req, json_t *flow, struct core_err *err)
-{
-	const char *relay = gw_form_get(&req->form, "RelayState");
-
-	/* IdP-initiated: no flow of ours; the response must then carry no
-	 * InResponseTo (fed_saml_validate refuses one with nothing
-	 * outstanding). */
-	if (flow == NULL)
-		return 0;
-	if (relay != NULL && !flow_str_eq(flow, "rs", relay)) {
-		core_err_set(err, CORE_EACCESS, "relay_state_mismatch",
-			     "RelayState does not belong to this browser");
-		return -1;
-	}
-	return 0;
-}
-
-static void
-saml_acs(struct gw_app *app, struct gw_req *req, struct gw_resp *resp)
-{
-	size_t len = 0;
-	const char *b64 = gw_form_get_len(&req->form, "SAMLResponse", &len);
-	json_t *flow = open_flow(app, req, GW_LOGIN_SAML);
-	const char *rid = json_string_value(json_object_get(flow, "rid"));
-	struct fed_saml_assertion *a = NULL;
-	struct gw_saml_claims cl;
-	struct core_err err = {0};
-
-	if (b64 == NULL || app->saml == NULL) {
-		core_err_set(&err, CORE_EMISSING_PARAM, "missing", "no SAMLResponse");
-		login_failed(app, req, resp, 400, &err, "InvalidRequest",
-			     "No SAML response was received. Start again "
-			     "from the sign-in page.");
-	} else if (saml_check_relay(req, flow, &err) == -1) {
-		login_failed(app, req, resp, 403, &err, "InvalidRelayState",
-			     "This sign-in was started in another browser "
-			     "or has already been used. Start again from "
-			     "the sign-in page.");
-	} else if (fed_saml_validate(app->saml, app->saml_replay, b64, len,
-		   core_now(), app->conf->clock_skew_seconds,
-		   rid != NULL ? &rid : NULL, rid != NULL, &a, &err, NULL) == -1) {
-		gw_metrics_token_failure(json_string_value(json_object_get(
-		    flow, "p")), &err);
-		login_failed(app, req, resp,
-			     err.code == CORE_EUNAVAILABLE ? 503 : 403, &err,
-			     err.code == CORE_EUNAVAILABLE ?
-			     "ServiceUnavailable" : "InvalidIdentityToken",
-			     err.code == CORE_EUNAVAILABLE ?
-			     "fedgate cannot check this sign-in right now. "
-			     "Try again in a minute." :
-			     "The identity provider's answer was not "
-			     "accepted (it may be expired, already used, "
-			     "or meant for another service). Start again "
-			     "from the sign-in page.");
-	} else if (gw_conf_find_login(app->conf, a->idp_name) == NULL ||
-		   (flow != NULL && !flow_str_eq(flow, "p", a->idp_name))) {
-		core_err_set(&err, CORE_EACCESS, "provider_not_enabled",
-			     "provider has no login block");
-		login_failed(app, req, resp, 403, &err, "AccessDenied",
-			     "This identity provider is not enabled for the "
-			     "sign-in page.");
-	} else if (gw_saml_claims_read(a, &cl, &err) == -1) {
-		login_failed(app, req, resp, 403, &err, "InvalidIdentityToken",
-			     err.msg);
-	} else {
-		signed_in(app, req, resp, a->idp_name, GW_LOGIN_SAML,
-			  a->name_id != NULL ? a->name_id : cl.session_name,
-			  fed_saml_assertion_to_json(a));
-	}
-	fed_saml_assertion_free(a);
-	json_decref(flow);
-}
-
-/* ---- GET /oidc/callback ---- */
-
-static int
-oidc_check_state(struct gw_app *app, struct gw_req *req, json_t *flow,
-		 struct core_err *err)
-{
-	const char *state = gw_form_get(&req->form, "state");
-	int r;
-
-	if (flow == NULL || !flow_str_eq(flow, "st", state)) {
-		core_err_set(err, CORE_EACCESS, "state_mismatch",
-			     "state does not belong to this browser");
-		return -1;
-	}
-	r = gw_web_use_once(app, "web_state", state,
-			    json_integer_value(json_object_get(flow, "exp")),
-			    err);
-	if (r == 0)
-		core_err_set(err, CORE_EACCESS, "state_reused",
-			     "state already used");
-	return r == 1 ? 0 : -1;
-}
-
-/* Code for the ID token (back channel), validated like any other. */
-static int
-oidc_redeem(struct gw_app *app, const struct gw_login_provider *lp,
-	    const char *code, json_t *flow, struct fed_identity **id,
-	    struct core_err *err)
-{
-	struct fed_oidc_endpoints ep;
-	struct fed_oidc_code_exchange x = {0};
-	char *token = NULL, *redir;
-	int rc;
-
-	if (oidc_endpoints(app, lp, &ep, err) == -1)
-		return -1;
-	redir = redirect_uri(app);
-	x.token_endpoint = ep.token_endpoint;
-	x.client_id = lp->client_id;
-	x.client_secret = lp->client_secret;
-	x.code = code;
-	x.redirect_uri = redir;
-	x.code_verifier = json_string_value(json_object_get(flow, "v"));
-	x.timeout_seconds = lp->http_timeout_seconds;
-	rc = fed_oidc_exchange_code(&x, &token, err);
-	if (rc == 0)
-		rc = fed_oidc_verify(app->oidc, token, strlen(token),
-				     core_now(), app->conf->clock_skew_seconds,
-				     id, err);
-	if (token != NULL)
-		core_secret_free(token, strlen(token));
-	free(redir);
-	fed_oidc_endpoints_clear(&ep);
-	return rc;
-}
-
-/* What the ID token must say beyond fed_oidc_verify: ours, this nonce. */
-static int
-oidc_check_identity(const struct gw_login_provider *lp,
-		    const struct fed_identity *id, json_t *flow,
-		    struct core_err *err)
-{
-	const char *nonce = fed_identity_claim(id, "nonce");
-	const char *hd = fed_identity_claim(id, "hd");
-
-	if (strcmp(id->provider_name, lp->name) != 0 ||
-	    strcmp(id->audience, lp->client_id) != 0)
-		core_err_set(err, CORE_EINVALID_TOKEN, "audience_mismatch",
-			     "ID token not issued to this client");
-	else if (!flow_str_eq(flow, "n", nonce))
-		core_err_set(err, CORE_EINVALID_TOKEN, "nonce_mismatch",
-			     "nonce mismatch");
-	else if (lp->hosted_domain != NULL &&
-		 (hd == NULL || strcmp(hd, lp->hosted_domain) != 0))
-		core_err_set(err, CORE_EACCESS, "hosted_domain",
-			     "account outside the hosted domain");
-	else
-		return 0;
-	return -1;
-}
-
-static void
-oidc_callback(struct gw_app *app, struct gw_req *req, struct gw_resp *resp)
-{
-	json_t *flow = open_flow(app, req, GW_LOGIN_OIDC);
-	const char *pname = json_string_value(json_object_get(flow, "p"));
-	const struct gw_login_provider *lp =
-	    pname != NULL ? gw_conf_find_login(app->conf, pname) : NULL;
-	const char *code = gw_form_get(&req->form, "code");
-	struct fed_identity *id = NULL;
-	struct core_err err = {0};
-	const char *user;
-
-	if (oidc_check_state(app, req, flow, &err) == -1 || lp == NULL) {
-		int down = err.code == CORE_EUNAVAILABLE;
-
-		login_failed(app, req, resp, down ? 503 : 403, &err,
-			     down ? "ServiceUnavailable" : "InvalidState",
-			     down ? "fedgate cannot check this sign-in right "
-				    "now. Try again in a minute." :
-			     "This sign-in was started in another browser, "
-			     "took longer than 10 minutes, or was already "
-			     "used. Start again from the sign-in page.");
-	} else if (gw_form_get(&req->form, "error") != NULL || code == NULL) {
-		core_err_set(&err, CORE_EIDP_REJECTED, "idp_error",
-			     "the identity provider returned an error");
-		login_failed(app, req, resp, 403, &err, "IdPRejectedClaim",
-			     "The identity provider did not sign you in "
-			     "(you may have cancelled, or are not allowed "
-			     "to use this application).");
-	} else if (oidc_redeem(app, lp, code, flow, &id, &err) == -1 ||
-		   oidc_check_identity(lp, id, flow, &err) == -1) {
-		int comm = err.code == CORE_EIDP_COMM;
-
-		gw_metrics_token_failure(lp->name, &err);
-		login_failed(app, req, resp, comm ? 502 : 403, &err,
-			     comm ? "IDPCommunicationError" :
-			     "InvalidIdentityToken",
-			     comm ? "fedgate could not reach the identity "
-				    "provider. Try again in a minute." :
-			     "The identity provider's answer was not "
-			     "accepted. Start again from the sign-in page.");
-	} else {
-		user = fed_identity_claim(id, "email");
-		signed_in(app, req, resp, lp->name, GW_LOGIN_OIDC,
-			  user != NULL ? user : id->subject,
-			  fed_identity_to_json(id));
-	}
-	fed_identity_free(id);
-	json_decref(flow);
 }
 
 /* The user declined to send credentials to the CLI: forget the hand-off
@@ -797,10 +399,10 @@ gw_login_route(struct gw_app *app, struct gw_req *req, struct gw_resp *resp)
 			start_login(app, req, resp);
 	} else if (is(req, "POST", "/saml/acs")) {
 		if (!throttled(app, req, resp))
-			saml_acs(app, req, resp);
+			gw_login_saml_acs(app, req, resp);
 	} else if (is(req, "GET", "/oidc/callback")) {
 		if (!throttled(app, req, resp))
-			oidc_callback(app, req, resp);
+			gw_login_oidc_callback(app, req, resp);
 	}
 	else if (is(req, "GET", "/roles"))
 		gw_web_roles(app, req, resp);
