@@ -51,8 +51,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define FUZZ_NOW 1893456000		/* 2030-01-01T00:00:00Z */
 #define FUZZ_ISSUER "https://idp.example.test"
 #define FUZZ_STATE "fuzz-state-0123456789"
-#define FUZZ_LOOPBACK_MAX 8192		/* logincmd.c LOGIN_MAX_REQUEST */
-#define FUZZ_CODE_MAX 8192		/* logincmd.c LOGIN_MAX_CODE */
+#define FUZZ_LOOPBACK_MAX 8192		/* login_loopback.c LOGIN_MAX_REQUEST */
+#define FUZZ_CODE_MAX 8192		/* login_loopback.c LOGIN_MAX_CODE */
 #define FUZZ_POISON ((char *)(uintptr_t)1)
 
 static struct gw_app fuzz_app;
@@ -352,7 +352,7 @@ fuzz_loopback(const char *in, size_t len)
 	char *req, *code = FUZZ_POISON;
 	int status;
 
-	/* logincmd.c reads at most LOGIN_MAX_REQUEST bytes, NUL-terminated. */
+	/* login_loopback.c reads at most LOGIN_MAX_REQUEST bytes, NUL-terminated. */
 	if (len > FUZZ_LOOPBACK_MAX)
 		len = FUZZ_LOOPBACK_MAX;
 	req = core_xstrndup(in, len);
