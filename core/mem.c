@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <openssl/crypto.h>
 
@@ -231,6 +232,14 @@ core_utf8_seq_len(const unsigned char *p)
 		return 4;
 	}
 	return 0;
+}
+
+int
+core_host_is_loopback(const char *h, size_t n)
+{
+	return (n == 9 && memcmp(h, "127.0.0.1", 9) == 0) ||
+	       (n == 5 && memcmp(h, "[::1]", 5) == 0) ||
+	       (n == 9 && strncasecmp(h, "localhost", 9) == 0);
 }
 
 int

@@ -45,6 +45,11 @@ size_t core_utf8_seq_len(const unsigned char *p);
 /** Append s as the inside of a JSON string (no quotes added); invalid
  * UTF-8 bytes become U+FFFD. */
 int core_buf_put_json(struct core_buf *b, const char *s);
+/**
+ * Is the n-byte URL host h a loopback name (127.0.0.1, [::1], localhost,
+ * case-insensitive)? Where plain http is allowed: only on this machine.
+ */
+int core_host_is_loopback(const char *h, size_t n);
 /** Append s percent-encoded: RFC 3986 unreserved characters pass, every
  * other byte becomes %XX (URL query values and path segments). */
 int core_buf_put_pct(struct core_buf *b, const char *s);

@@ -41,14 +41,6 @@
 
 /* ---- endpoint URLs ------------------------------------------------ */
 
-static int
-is_loopback(const char *h, size_t n)
-{
-	return (n == 9 && strncmp(h, "127.0.0.1", 9) == 0) ||
-	    (n == 9 && strncasecmp(h, "localhost", 9) == 0) ||
-	    (n == 5 && strncmp(h, "[::1]", 5) == 0);
-}
-
 /*
  * https anywhere; plain http only to a loopback host (tests, sidecars).
  * No userinfo (a classic way to make "http://127.0.0.1@evil" look local),
@@ -84,7 +76,7 @@ endpoint_ok(const char *u)
 		port = memchr(h, ':', (size_t)(end - h));
 		port = port != NULL ? port : end;
 	}
-	if (!is_loopback(h, (size_t)(port - h)))
+	if (!core_host_is_loopback(h, (size_t)(port - h)))
 		return 0;
 	if (port == end)
 		return 1;

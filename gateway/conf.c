@@ -543,14 +543,6 @@ path_idx(char *buf, size_t sz, const char *path, size_t i)
 
 /* ---- validators (NULL: ok) ---- */
 
-static int
-is_loopback_host(const char *h, size_t n)
-{
-	return (n == 9 && strncmp(h, "127.0.0.1", 9) == 0) ||
-	       (n == 9 && strncasecmp(h, "localhost", 9) == 0) ||
-	       (n == 5 && strncmp(h, "[::1]", 5) == 0);
-}
-
 /*
  * "scheme://host[:port][/path]" with no spaces, controls, userinfo,
  * query or fragment. The host span points into s. -1 if malformed.
@@ -614,7 +606,7 @@ check_fetch_url(const char *s, int plain)
 
 	if (url_split(s, &https, &h, &hl) < 0)
 		return "must be an https:// URL without query or fragment";
-	if (!https && !is_loopback_host(h, hl))
+	if (!https && !core_host_is_loopback(h, hl))
 		return "must use https:// (http:// is allowed only for "
 		       "127.0.0.1, localhost and [::1])";
 	return NULL;
@@ -734,7 +726,7 @@ check_metadata_url(const char *s, int plain)
 	buf[n] = '\0';
 	if (url_split(buf, &https, &h, &hl) < 0)
 		return msg;
-	if (!https && !is_loopback_host(h, hl))
+	if (!https && !core_host_is_loopback(h, hl))
 		return "must use https:// (http:// is allowed only for "
 		       "127.0.0.1, localhost and [::1])";
 	for (i = n; s[i] != '\0'; i++)
@@ -2270,9 +2262,7 @@ web_url_ok(const char *url)
 
 	if (url_split(url, &https, &h, &hl) < 0)
 		return 0;
-	return https || (hl == 9 && memcmp(h, "127.0.0.1", 9) == 0) ||
-	       (hl == 5 && memcmp(h, "[::1]", 5) == 0) ||
-	       (hl == 9 && memcmp(h, "localhost", 9) == 0);
+	return https || core_host_is_loopback(h, hl);
 }
 
 /* Cross-section rules, once everything is read. */

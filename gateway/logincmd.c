@@ -99,14 +99,6 @@ parse_long(const char *s, long min, long max, long *out)
 	return 0;
 }
 
-static int
-is_loopback_host(const char *h, size_t n)
-{
-	return (n == 9 && memcmp(h, "127.0.0.1", 9) == 0) ||
-	       (n == 5 && memcmp(h, "[::1]", 5) == 0) ||
-	       (n == 9 && strncasecmp(h, "localhost", 9) == 0);
-}
-
 /*
  * https with any host, or http on a loopback host: the code and the
  * verifier travel in the redeem POST and must not cross a network in
@@ -146,7 +138,7 @@ url_check(const char *url)
 	if (p != end && (*p != ':' || p + 1 == end || end - p > 6 ||
 			 strspn(p + 1, "0123456789") < (size_t)(end - p - 1)))
 		return -1;
-	return https || is_loopback_host(auth, hlen) ? 0 : -1;
+	return https || core_host_is_loopback(auth, hlen) ? 0 : -1;
 }
 
 /* arn:aws:iam::<12 digits>:role/[path/]name, IAM's character set. */

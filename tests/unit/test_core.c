@@ -153,6 +153,28 @@ test_buf(void **state)
 }
 
 static void
+test_url_helpers(void **state)
+{
+	struct core_buf b;
+	char *out;
+
+	(void)state;
+	assert_true(core_host_is_loopback("127.0.0.1", 9));
+	assert_true(core_host_is_loopback("[::1]", 5));
+	assert_true(core_host_is_loopback("LocalHost", 9));
+	/* Lengths are the span in the URL: a longer host is another host. */
+	assert_false(core_host_is_loopback("127.0.0.1.evil", 14));
+	assert_false(core_host_is_loopback("127.0.0.10", 10));
+	assert_false(core_host_is_loopback("localhost", 8));
+	assert_false(core_host_is_loopback("[::2]", 5));
+	core_buf_init(&b, 1024);
+	assert_int_equal(core_buf_put_pct(&b, "a-Z_9.~ /?&=%\xc3\xa9"), 0);
+	out = core_buf_steal(&b);
+	assert_string_equal(out, "a-Z_9.~%20%2F%3F%26%3D%25%C3%A9");
+	free(out);
+}
+
+static void
 test_err_mapping(void **state)
 {
 	static const struct {
@@ -209,6 +231,7 @@ main(void)
 		cmocka_unit_test(test_time_parse),
 		cmocka_unit_test(test_iso8601),
 		cmocka_unit_test(test_buf),
+		cmocka_unit_test(test_url_helpers),
 		cmocka_unit_test(test_err_mapping),
 		cmocka_unit_test(test_secret_eq),
 	};
