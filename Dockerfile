@@ -18,7 +18,7 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends \
         gcc libc6-dev pkg-config meson ninja-build \
         libmicrohttpd-dev libcjose-dev libssl-dev libcurl4-openssl-dev \
-        libjansson-dev libyaml-dev liblasso3-dev libxmlsec1-dev libhiredis-dev \
+        libjansson-dev libyaml-dev liblasso3-dev libxmlsec1-dev libhiredis-dev zlib1g-dev \
  && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /src
@@ -56,7 +56,7 @@ FROM debian:12-slim
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
         libmicrohttpd12 libcjose0 libssl3 libcurl4 libjansson4 libyaml-0-2 \
-        liblasso3 libxmlsec1-openssl libxml2 libhiredis0.14 \
+        liblasso3 libxmlsec1-openssl libxml2 libhiredis0.14 zlib1g \
         ca-certificates curl \
  && rm -rf /var/lib/apt/lists/*
 
