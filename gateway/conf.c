@@ -136,7 +136,11 @@ struct key_tmp {
 	struct gw_access_key k;
 	char *file;
 	char *env;
+	const char *key_prefix;	/* "client_" for login blocks, else NULL */
 };
+
+/* Messages name the key as written: "client_secret_file" in login blocks. */
+#define KPFX(kt) ((kt)->key_prefix != NULL ? (kt)->key_prefix : "")
 
 /* providers[].login: the button, and for OIDC the client registration. */
 struct login_tmp {
@@ -2136,6 +2140,7 @@ login_walk(struct conf_ld *ld, const struct cnode *v, const char *path,
 	if (lt->kt.file != NULL || lt->kt.env != NULL) {
 		int klines[KEY_COUNT] = {0};
 
+		lt->kt.key_prefix = "client_";
 		klines[KEY_FILE] = lt->lines[LGN_SECRET_FILE];
 		klines[KEY_ENV] = lt->lines[LGN_SECRET_ENV];
 		key_secret(ld, &lt->kt, klines, v->line, path);
@@ -2463,21 +2468,21 @@ secret_from_file(struct conf_ld *ld, struct key_tmp *kt, int line,
 	 * check; it has no effect on regular files. */
 	fd = open(kt->file, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0 || fstat(fd, &sb) != 0) {
-		conf_err(ld, line, "%s.secret_file: %s: %s", path, kt->file,
-			 strerror(errno));
+		conf_err(ld, line, "%s.%ssecret_file: %s: %s", path, KPFX(kt),
+			 kt->file, strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		return;
 	}
 	if (!S_ISREG(sb.st_mode)) {
-		conf_err(ld, line, "%s.secret_file: %s: not a regular file",
-			 path, kt->file);
+		conf_err(ld, line, "%s.%ssecret_file: %s: not a regular file",
+			 path, KPFX(kt), kt->file);
 		close(fd);
 		return;
 	}
 	if ((sb.st_mode & 077) != 0) {
-		conf_err(ld, line, "%s.secret_file: %s: accessible by group or "
-			 "other (mode %04o); run 'chmod 600 %s'", path,
+		conf_err(ld, line, "%s.%ssecret_file: %s: accessible by group or "
+			 "other (mode %04o); run 'chmod 600 %s'", path, KPFX(kt),
 			 kt->file, (unsigned)(sb.st_mode & 07777), kt->file);
 		close(fd);
 		return;
@@ -2492,8 +2497,8 @@ secret_from_file(struct conf_ld *ld, struct key_tmp *kt, int line,
 	}
 	close(fd);
 	if (r < 0) {
-		conf_err(ld, line, "%s.secret_file: %s: %s", path, kt->file,
-			 strerror(errno));
+		conf_err(ld, line, "%s.%ssecret_file: %s: %s", path, KPFX(kt),
+			 kt->file, strerror(errno));
 		return;
 	}
 	if (len > 0 && buf[len - 1] == '\n')
@@ -2501,8 +2506,8 @@ secret_from_file(struct conf_ld *ld, struct key_tmp *kt, int line,
 	buf[len] = '\0';
 	msg = secret_msg(buf, len);
 	if (msg != NULL)
-		conf_err(ld, line, "%s.secret_file: %s: %s (one trailing "
-			 "newline is ignored)", path, kt->file, msg);
+		conf_err(ld, line, "%s.%ssecret_file: %s: %s (one trailing "
+			 "newline is ignored)", path, KPFX(kt), kt->file, msg);
 	else
 		kt->k.secret = core_xstrndup(buf, len);
 	OPENSSL_cleanse(buf, sizeof(buf));
@@ -2515,14 +2520,14 @@ secret_from_env(struct conf_ld *ld, struct key_tmp *kt, int line,
 	const char *s = getenv(kt->env), *msg;
 
 	if (s == NULL || *s == '\0') {
-		conf_err(ld, line, "%s.secret_env: environment variable %s is "
-			 "not set or empty", path, kt->env);
+		conf_err(ld, line, "%s.%ssecret_env: environment variable %s is "
+			 "not set or empty", path, KPFX(kt), kt->env);
 		return;
 	}
 	msg = secret_msg(s, strlen(s));
 	if (msg != NULL)
-		conf_err(ld, line, "%s.secret_env: %s: %s", path, kt->env,
-			 msg);
+		conf_err(ld, line, "%s.%ssecret_env: %s: %s", path, KPFX(kt),
+			 kt->env, msg);
 	else
 		kt->k.secret = core_xstrdup(s);
 }
@@ -2545,8 +2550,12 @@ key_secret(struct conf_ld *ld, struct key_tmp *kt, const int *lines,
 		for (i = KEY_FILE; i <= KEY_INLINE; i++)
 			if (lines[i] > last)
 				last = lines[i];
-		conf_err(ld, last, "%s: secret_file, secret_env and secret are "
-			 "mutually exclusive", path);
+		if (kt->key_prefix != NULL)
+			conf_err(ld, last, "%s: client_secret_file and "
+				 "client_secret_env are mutually exclusive", path);
+		else
+			conf_err(ld, last, "%s: secret_file, secret_env and "
+				 "secret are mutually exclusive", path);
 		secret_str_free(kt->k.secret);
 		kt->k.secret = NULL;
 		return;

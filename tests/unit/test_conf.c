@@ -1145,6 +1145,69 @@ test_saml_sp_defaults(void **state)
 	}
 }
 
+/* Login blocks: values, defaults, the secret read from its file. */
+static void
+test_login(void **state)
+{
+	static const char text[] =
+	    "public_url: https://sts.example.com\n"
+	    "login: {title: \"Example Corp\", idle_timeout_seconds: 600}\n"
+	    "saml_sp: {cert_file: @SPCERT@, key_file: @SPKEY@}\n"
+	    "providers:\n"
+	    "  - name: dev\n"
+	    "    type: oidc\n"
+	    "    issuer: http://127.0.0.1:9000/oidc\n"
+	    "    audiences: [app, web]\n"
+	    "    jwks_file: @JWKS@\n"
+	    "    login:\n"
+	    "      client_id: web\n"
+	    "      client_secret_file: @SECRET@\n"
+	    "      hosted_domain: example.com\n"
+	    "      display_name: Google Workspace\n"
+	    "  - name: corp\n"
+	    "    type: saml\n"
+	    "    metadata_file: @META@\n"
+	    "    login: {initials: OK}\n"
+	    "  - name: plain\n"
+	    "    type: oidc\n"
+	    "    issuer: http://127.0.0.1:9001/oidc\n"
+	    "    audiences: [x]\n"
+	    "    jwks_file: @JWKS@\n";
+	const struct gw_login_provider *l;
+	struct gw_conf *c;
+	char *errs = NULL;
+	int nerr;
+
+	c = load(text, &errs, &nerr);
+	if (c == NULL)
+		fail_msg("refused: %s", errs);
+	assert_int_equal(c->n_logins, 2);	/* "plain" has no login block */
+	assert_null(gw_conf_find_login(c, "plain"));
+	l = gw_conf_find_login(c, "dev");
+	assert_non_null(l);
+	assert_int_equal(l->kind, GW_LOGIN_OIDC);
+	assert_string_equal(l->client_id, "web");
+	assert_string_equal(l->issuer, "http://127.0.0.1:9000/oidc");
+	assert_string_equal(l->client_secret, ALICE_SECRET);
+	assert_string_equal(l->hosted_domain, "example.com");
+	assert_string_equal(l->display_name, "Google Workspace");
+	assert_string_equal(l->initials, "GW");
+	assert_int_equal(l->n_scopes, 3);
+	assert_string_equal(l->scopes[0], "openid");
+	assert_int_equal(l->http_timeout_seconds, 5);
+	l = gw_conf_find_login(c, "corp");
+	assert_non_null(l);
+	assert_int_equal(l->kind, GW_LOGIN_SAML);
+	assert_string_equal(l->display_name, "corp");
+	assert_string_equal(l->initials, "OK");
+	assert_null(l->client_id);
+	assert_string_equal(c->web.title, "Example Corp");
+	assert_int_equal(c->web.session_lifetime, 28800);
+	assert_int_equal(c->web.idle_timeout, 600);
+	gw_conf_free(c);
+	free(errs);
+}
+
 static void
 test_saml_sp_block(void **state)
 {
@@ -1214,6 +1277,71 @@ struct err_case {
 };
 
 static const struct err_case err_cases[] = {
+	/* login page ([4/5]) */
+	{ "login client not an audience",
+	  "providers:\n  - name: dev\n    type: oidc\n"
+	  "    issuer: http://127.0.0.1:9000/oidc\n    audiences: [app]\n"
+	  "    jwks_file: @JWKS@\n    login: {client_id: web}\n", 1,
+	  "t.yaml:7: providers[0].login.client_id: web is not one of the "
+	  "provider's audiences" },
+	{ "login scopes without openid",
+	  "providers:\n  - name: dev\n    type: oidc\n"
+	  "    issuer: http://127.0.0.1:9000/oidc\n    audiences: [app]\n"
+	  "    jwks_file: @JWKS@\n"
+	  "    login: {client_id: app, scopes: [email]}\n", 1,
+	  "t.yaml:7: providers[0].login.scopes: must include openid\n" },
+	{ "login client id required",
+	  "providers:\n  - name: dev\n    type: oidc\n"
+	  "    issuer: http://127.0.0.1:9000/oidc\n    audiences: [app]\n"
+	  "    jwks_file: @JWKS@\n    login: {display_name: Dev}\n", 1,
+	  "t.yaml:7: providers[0].login: missing required key 'client_id'" },
+	{ "login secret world-readable",
+	  "providers:\n  - name: dev\n    type: oidc\n"
+	  "    issuer: http://127.0.0.1:9000/oidc\n    audiences: [app]\n"
+	  "    jwks_file: @JWKS@\n"
+	  "    login: {client_id: app, client_secret_file: @OPENSECRET@}\n", 1,
+	  "t.yaml:7: providers[0].login.client_secret_file: @OPENSECRET@: "
+	  "accessible by group or other (mode 0644)" },
+	{ "login secret file and env",
+	  "providers:\n  - name: dev\n    type: oidc\n"
+	  "    issuer: http://127.0.0.1:9000/oidc\n    audiences: [app]\n"
+	  "    jwks_file: @JWKS@\n"
+	  "    login: {client_id: app, client_secret_file: @SECRET@,\n"
+	  "            client_secret_env: FEDGATE_TEST_BOB_SECRET}\n", 1,
+	  "t.yaml:8: providers[0].login: client_secret_file and "
+	  "client_secret_env are mutually exclusive\n" },
+	{ "login initials too long",
+	  "providers:\n  - name: dev\n    type: oidc\n"
+	  "    issuer: http://127.0.0.1:9000/oidc\n    audiences: [app]\n"
+	  "    jwks_file: @JWKS@\n"
+	  "    login: {client_id: app, initials: ABCD}\n", 1,
+	  "t.yaml:7: providers[0].login.initials: must be 1 to 3 characters" },
+	{ "login oidc key in a saml login",
+	  "saml_sp: {cert_file: @SPCERT@, key_file: @SPKEY@}\n"
+	  "providers:\n  - name: corp\n    type: saml\n"
+	  "    metadata_file: @META@\n    login: {client_id: app}\n", 1,
+	  "t.yaml:6: providers[0].login.client_id: unknown key\n" },
+	{ "saml login without sp key",
+	  "providers:\n  - name: corp\n    type: saml\n"
+	  "    metadata_file: @META@\n    login: {display_name: Corp}\n", 1,
+	  "t.yaml:5: providers: corp: a SAML login needs saml_sp.key_file "
+	  "and saml_sp.cert_file" },
+	{ "login over plain http elsewhere",
+	  "public_url: http://sts.example.com\n"
+	  "providers:\n  - name: dev\n    type: oidc\n"
+	  "    issuer: http://127.0.0.1:9000/oidc\n    audiences: [app]\n"
+	  "    jwks_file: @JWKS@\n    login: {client_id: app}\n", 1,
+	  "t.yaml:1: public_url: the login page needs https" },
+	{ "login idle longer than lifetime",
+	  "login: {session_lifetime_seconds: 600, idle_timeout_seconds: 900}\n",
+	  1, "t.yaml:1: login.idle_timeout_seconds: longer than "
+	  "session_lifetime_seconds\n" },
+	{ "login lifetime range",
+	  "login: {session_lifetime_seconds: 100}\n", 1,
+	  "t.yaml:1: login.session_lifetime_seconds: must be between 300 and "
+	  "86400\n" },
+	{ "login unknown key", "login: {theme: dark}\n", 1,
+	  "t.yaml:1: login.theme: unknown key\n" },
 	{ "unknown key", "threads: 2\nfoo: 1\n", 1,
 	  "t.yaml:2: foo: unknown key\n" },
 	{ "duplicate key", "store: memory\n\nstore: memory\n", 1,
@@ -1913,6 +2041,7 @@ main(void)
 		cmocka_unit_test(test_saml_provider),
 		cmocka_unit_test(test_saml_sp_defaults),
 		cmocka_unit_test(test_saml_sp_block),
+		cmocka_unit_test(test_login),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
