@@ -2222,6 +2222,8 @@ login_add(struct conf_ld *ld, struct gw_login_provider *l,
 	if (kind == GW_LOGIN_OIDC && l->n_scopes == 0) {
 		static const char *const def[] = { "openid", "email", "profile" };
 
+		/* A refused list may have left an empty array behind. */
+		strs_free(l->scopes, l->n_scopes);
 		l->scopes = core_xcalloc(4, sizeof(char *));
 		for (size_t i = 0; i < 3; i++)
 			l->scopes[i] = core_xstrdup(def[i]);
