@@ -101,6 +101,19 @@ gw_login_redirect(struct gw_resp *resp, const char *where)
 	gw_resp_header(resp, "Cache-Control", "no-store");
 }
 
+const char *
+gw_login_action(int kind)
+{
+	return kind == GW_LOGIN_SAML ? "AssumeRoleWithSAML" :
+	       "AssumeRoleWithWebIdentity";
+}
+
+const char *
+gw_login_identity_type(int kind)
+{
+	return kind == GW_LOGIN_SAML ? "SAMLUser" : "WebIdentityUser";
+}
+
 void
 gw_login_audit(struct gw_app *app, const struct gw_req *req,
 	       const char *event, const struct gw_websess *ws,
@@ -115,8 +128,7 @@ gw_login_audit(struct gw_app *app, const struct gw_req *req,
 	ev.time = core_now();
 	ev.role_arn = role_arn;
 	if (ws != NULL) {
-		ev.identity_type = ws->kind == GW_LOGIN_SAML ? "SAMLUser" :
-				   "WebIdentityUser";
+		ev.identity_type = gw_login_identity_type(ws->kind);
 		ev.user_name = ws->user;
 		ev.identity_provider = ws->provider;
 		ev.token_hash = ws->sid;	/* correlates a browser's events */

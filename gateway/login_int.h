@@ -44,6 +44,11 @@ void gw_login_error(struct gw_app *app, struct gw_resp *resp,
 /** 303 See Other to a path of this site (or an absolute URL). */
 void gw_login_redirect(struct gw_resp *resp, const char *where);
 
+/** The STS action a sign-in of this kind is judged as (audit, metrics). */
+const char *gw_login_action(int kind);
+/** Its audit identity type: "SAMLUser" or "WebIdentityUser". */
+const char *gw_login_identity_type(int kind);
+
 /** One audit line for a login-page event (WebLogin, WebLogout, ...). */
 void gw_login_audit(struct gw_app *app, const struct gw_req *req,
 		    const char *event, const struct gw_websess *ws,

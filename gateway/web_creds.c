@@ -178,14 +178,12 @@ audit_issue(struct gw_app *app, const struct gw_req *req,
 	struct gw_audit_event ev = {0};
 	char assumed[256];
 
-	ev.event_name = c->ws.kind == GW_LOGIN_SAML ? "AssumeRoleWithSAML" :
-			"AssumeRoleWithWebIdentity";
+	ev.event_name = gw_login_action(c->ws.kind);
 	ev.request_id = req->request_id;
 	ev.source_ip = req->source_ip;
 	ev.user_agent = req->user_agent;
 	ev.time = core_now();
-	ev.identity_type = c->ws.kind == GW_LOGIN_SAML ? "SAMLUser" :
-			   "WebIdentityUser";
+	ev.identity_type = gw_login_identity_type(c->ws.kind);
 	ev.user_name = c->ws.user;
 	ev.identity_provider = c->ws.provider;
 	ev.token_hash = c->ws.sid;
@@ -219,13 +217,9 @@ issue(struct gw_app *app, struct gw_req *req, struct gw_resp *resp,
 	rc = gw_web_issue(app, req, &c->wi, role_arn, duration, &is->s,
 			  &is->token, &err);
 	audit_issue(app, req, c, role_arn, duration, is, &err);
-	gw_metrics_sts_request(c->ws.kind == GW_LOGIN_SAML ?
-			       "AssumeRoleWithSAML" :
-			       "AssumeRoleWithWebIdentity", err.code);
+	gw_metrics_sts_request(gw_login_action(c->ws.kind), err.code);
 	if (rc == 0) {
-		gw_metrics_credentials_issued(c->ws.kind == GW_LOGIN_SAML ?
-					      "AssumeRoleWithSAML" :
-					      "AssumeRoleWithWebIdentity",
+		gw_metrics_credentials_issued(gw_login_action(c->ws.kind),
 					      c->ws.provider);
 		return 0;
 	}

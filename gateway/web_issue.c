@@ -1,7 +1,6 @@
 /* gateway/web_issue.c - roles and credentials for a signed-in browser */
 #include "gateway/web_issue.h"
 
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -143,28 +142,25 @@ principal_is_provider(struct gw_app *app, const char *principal,
  */
 static int
 saml_admits(struct gw_app *app, const struct gw_req *req,
-	    const struct gw_web_identity *wi, const struct gw_role *role,
-	    char *principal, size_t psize, int *max, int64_t now,
-	    struct core_err *err)
+	    const struct gw_web_identity *wi, const struct gw_saml_claims *cl,
+	    const struct gw_role *role, char *principal, size_t psize,
+	    int *max, int64_t now, struct core_err *err)
 {
 	const struct fed_saml_attr *at = fed_saml_attr(wi->saml, SAML_ROLE_ATTR);
-	struct gw_saml_claims cl;
 	char r[256], p[256];
 
-	if (gw_saml_claims_read(wi->saml, &cl, err) == -1)
-		return -1;
 	for (size_t i = 0; at != NULL && i < at->n_values; i++) {
 		if (role_pair_split(at->values[i], r, p, sizeof(r)) == -1 ||
 		    strcmp(r, role->arn) != 0 ||
 		    !principal_is_provider(app, p, wi->provider))
 			continue;
-		if (gw_saml_trust_check(app, req->source_ip, wi->saml, &cl,
+		if (gw_saml_trust_check(app, req->source_ip, wi->saml, cl,
 					role, p, now, err) == -1)
 			continue;
 		snprintf(principal, psize, "%s", p);
 		*max = role->max_session_duration;
-		if (cl.session_duration > 0 && cl.session_duration < *max)
-			*max = cl.session_duration;
+		if (cl->session_duration > 0 && cl->session_duration < *max)
+			*max = cl->session_duration;
 		return 0;
 	}
 	core_err_set(err, CORE_EACCESS, "trust_policy_denied",
@@ -198,27 +194,42 @@ login_still_enabled(const struct gw_app *app, const struct gw_web_identity *wi)
 		(hd != NULL && strcmp(hd, lp->hosted_domain) == 0));
 }
 
+/* What every role check of one identity shares: checked and read once. */
+struct admit_ctx {
+	struct gw_saml_claims claims;	/* SAML: the AWS attributes */
+	int64_t now;
+};
+
 static int
-admits(struct gw_app *app, const struct gw_req *req,
-       const struct gw_web_identity *wi, const struct gw_role *role,
-       struct gw_web_role *out, int64_t now, struct core_err *err)
+admit_prepare(const struct gw_app *app, const struct gw_web_identity *wi,
+	      struct admit_ctx *ac, struct core_err *err)
 {
-	memset(out, 0, sizeof(*out));
-	out->role = role;
-	out->max_duration = role->max_session_duration;
+	memset(ac, 0, sizeof(*ac));
+	ac->now = core_now();
 	if (!login_still_enabled(app, wi)) {
 		core_err_set(err, CORE_EACCESS, "provider_not_enabled",
 			     "This sign-in's provider is no longer enabled");
 		return -1;
 	}
-	if (wi->oidc != NULL)
-		return oidc_admits(app, req, wi->oidc, role, now, err);
-	return saml_admits(app, req, wi, role, out->principal_arn,
-			   sizeof(out->principal_arn), &out->max_duration, now,
-			   err);
+	return wi->saml != NULL ?
+	       gw_saml_claims_read(wi->saml, &ac->claims, err) : 0;
 }
 
-static const struct gw_conf *sort_conf; /* qsort has no context argument */
+static int
+admits(struct gw_app *app, const struct gw_req *req,
+       const struct gw_web_identity *wi, const struct admit_ctx *ac,
+       const struct gw_role *role, struct gw_web_role *out,
+       struct core_err *err)
+{
+	memset(out, 0, sizeof(*out));
+	out->role = role;
+	out->max_duration = role->max_session_duration;
+	if (wi->oidc != NULL)
+		return oidc_admits(app, req, wi->oidc, role, ac->now, err);
+	return saml_admits(app, req, wi, &ac->claims, role, out->principal_arn,
+			   sizeof(out->principal_arn), &out->max_duration,
+			   ac->now, err);
+}
 
 static const char *
 account_label(const struct gw_conf *c, const struct gw_role *r)
@@ -229,11 +240,11 @@ account_label(const struct gw_conf *c, const struct gw_role *r)
 }
 
 static int
-role_cmp(const void *a, const void *b)
+role_cmp(const void *a, const void *b, void *conf)
 {
 	const struct gw_web_role *x = a, *y = b;
-	int c = strcmp(account_label(sort_conf, x->role),
-		       account_label(sort_conf, y->role));
+	int c = strcmp(account_label(conf, x->role),
+		       account_label(conf, y->role));
 
 	return c != 0 ? c : strcmp(x->role->arn, y->role->arn);
 }
@@ -243,21 +254,18 @@ gw_web_admitted_roles(struct gw_app *app, const struct gw_req *req,
 		      const struct gw_web_identity *wi,
 		      struct gw_web_role *out, size_t max)
 {
-	static pthread_mutex_t sort_lock = PTHREAD_MUTEX_INITIALIZER;
-	int64_t now = core_now();
+	struct core_err err = {0};
+	struct admit_ctx ac;
 	size_t n = 0;
 
+	if (admit_prepare(app, wi, &ac, &err) == -1)
+		return 0;
 	for (size_t i = 0; i < app->conf->n_roles && n < max; i++) {
-		struct core_err err = {0};
-
-		if (admits(app, req, wi, &app->conf->roles[i], &out[n], now,
+		if (admits(app, req, wi, &ac, &app->conf->roles[i], &out[n],
 			   &err) == 0)
 			n++;
 	}
-	pthread_mutex_lock(&sort_lock);
-	sort_conf = app->conf;
-	qsort(out, n, sizeof(*out), role_cmp);
-	pthread_mutex_unlock(&sort_lock);
+	qsort_r(out, n, sizeof(*out), role_cmp, app->conf);
 	return n;
 }
 
@@ -274,18 +282,16 @@ issue_oidc(struct gw_app *app, const struct gw_web_identity *wi,
 }
 
 static int
-issue_saml(const struct gw_web_identity *wi, const struct gw_web_role *wr,
-	   int duration, int64_t now, struct fed_session *s,
-	   struct core_err *err)
+issue_saml(const struct gw_web_identity *wi, const struct gw_saml_claims *cl,
+	   const struct gw_web_role *wr, int duration, int64_t now,
+	   struct fed_session *s, struct core_err *err)
 {
-	struct gw_saml_claims cl;
 	int d;
 
-	if (gw_saml_claims_read(wi->saml, &cl, err) == -1 ||
-	    gw_saml_duration(wr->role, &cl, wi->saml, duration, now, &d,
+	if (gw_saml_duration(wr->role, cl, wi->saml, duration, now, &d,
 			     err) == -1)
 		return -1;
-	gw_saml_session(s, wr->role, &cl, wi->saml, wr->principal_arn, NULL,
+	gw_saml_session(s, wr->role, cl, wi->saml, wr->principal_arn, NULL,
 			NULL, 0, now, d);
 	return 0;
 }
@@ -307,7 +313,7 @@ gw_web_issue(struct gw_app *app, const struct gw_req *req,
 	     struct core_err *err)
 {
 	const struct gw_role *role = gw_conf_find_role(app->conf, role_arn);
-	int64_t now = core_now();
+	struct admit_ctx ac;
 	struct gw_web_role wr;
 	int d;
 
@@ -318,7 +324,8 @@ gw_web_issue(struct gw_app *app, const struct gw_req *req,
 			     "This role does not admit you");
 		return -1;
 	}
-	if (admits(app, req, wi, role, &wr, now, err) == -1)
+	if (admit_prepare(app, wi, &ac, err) == -1 ||
+	    admits(app, req, wi, &ac, role, &wr, err) == -1)
 		return -1;
 	if (duration > wr.max_duration) {
 		core_err_set(err, CORE_EVALIDATION, "duration_exceeds_role_max",
@@ -330,8 +337,8 @@ gw_web_issue(struct gw_app *app, const struct gw_req *req,
 	if (gw_sts_duration(duration, role->max_session_duration, &d, err) == -1)
 		return -1;
 	if (wi->oidc != NULL)
-		issue_oidc(app, wi, role, d, now, s);
-	else if (issue_saml(wi, &wr, d, now, s, err) == -1)
+		issue_oidc(app, wi, role, d, ac.now, s);
+	else if (issue_saml(wi, &ac.claims, &wr, d, ac.now, s, err) == -1)
 		return -1;
 	/* The STS API refuses tags beyond the packed allotment: so here. */
 	if (gw_sts_packed_size(NULL, NULL, 0, session_tag_bytes(s), err) < 0)

@@ -385,6 +385,26 @@ class DiscoveryCache(OidcBase):
             self.idp.start()
 
 
+class DiscoveryDown(OidcBase):
+    """An OIDC provider whose discovery document cannot be read: the
+    browser gets a page saying so, not a redirect, and no flow starts."""
+
+    @classmethod
+    def make_config(cls, fg_port, tmp, idp):
+        cfg = super().make_config(fg_port, tmp, idp)
+        cfg["providers"][0]["issuer"] = \
+            f"http://127.0.0.1:{H.free_port()}/nowhere"
+        return cfg
+
+    def test_unreachable_issuer_gives_a_502_page(self):
+        r = self.req("GET", "/login/corp")
+        self.assertEqual(r.status, 502, r)
+        self.assertEqual(error_code(r), "IDPCommunicationError")
+        self.assertNotIn("location", r.headers)
+        self.assertEqual(set_cookies(r), {})
+        self.alive()
+
+
 class ReloadLogin(OidcBase):
     """Web sessions after a SIGHUP that changes the login providers: what
     the STS API stops accepting, the browser stops issuing too."""
